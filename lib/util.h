@@ -1,0 +1,54 @@
+/* util: error reporting, checked allocation, atomic output files.
+ *
+ * Conventions shared by every tool:
+ *  - diagnostics go to stderr as one line "PROG: message";
+ *  - pt_die() exits 1 (bad input, I/O), pt_usage_error() exits 2;
+ *  - an output file named with -o is written to "FILE.tmp.PID" and renamed
+ *    over FILE only by pt_output_commit(), so a failed run leaves nothing
+ *    half-written; pt_die() removes the temporary file. */
+#ifndef PT_UTIL_H
+#define PT_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+extern const char *pt_progname;
+
+/* Sets pt_progname from argv[0] (basename) and registers the exit-time
+ * check that stdout was written completely. Call first thing in main(). */
+void pt_init(const char *argv0);
+
+void pt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void pt_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "PROG: message" and "Try 'PROG --help'." and exits 2. */
+_Noreturn void pt_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void *pt_malloc(size_t n);             /* never NULL: dies on failure */
+void *pt_calloc(size_t n, size_t size);
+void *pt_realloc(void *p, size_t n);
+char *pt_strdup(const char *s);
+
+/* Opens the output: stdout when path is NULL or "-", otherwise a temporary
+ * file beside path. At most one output file per process. */
+FILE *pt_output_open(const char *path);
+/* Flushes and checks the output; for a file, fsyncs and renames it into
+ * place. Dies on any write error (full disk, closed pipe). */
+void pt_output_commit(void);
+
+/* Atomically replaces path with the n bytes at data (temp file, fsync,
+ * rename). Returns 0, or -1 with errno set and nothing left behind. */
+int pt_write_file_atomic(const char *path, const void *data, size_t n);
+
+/* Reads a whole (small) file into a NUL-terminated buffer; NULL on error
+ * with errno set. *len gets the size when len is not NULL. */
+char *pt_read_file(const char *path, size_t *len);
+
+/* Parses a whole string as a number; returns 0 on success, -1 otherwise. */
+int pt_parse_long(const char *s, long *out);
+int pt_parse_double(const char *s, double *out);
+
+/* Monotonic seconds, for timing and progress. */
+double pt_now(void);
+
+#endif
