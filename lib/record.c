@@ -277,10 +277,17 @@ size_t rec_int_matrix(const pt_record *r, const char *key, int32_t **buf, size_t
 	return nr * nc;
 }
 
+/* msgpack_packer callback: buffered fwrite; errors are caught by ferror()
+ * at pt_output_commit(). Zero-length writes (empty strings) are fine. */
+static int fwrite_cb(void *data, const char *buf, size_t len)
+{
+	return len == 0 || fwrite(buf, 1, len, (FILE *)data) == len ? 0 : -1;
+}
+
 void wr_init(pt_writer *w, FILE *fp)
 {
 	w->fp = fp;
-	msgpack_packer_init(&w->pk, fp, msgpack_fbuffer_write);
+	msgpack_packer_init(&w->pk, fp, fwrite_cb);
 }
 
 void wr_map(pt_writer *w, size_t n) { msgpack_pack_map(&w->pk, n); }
