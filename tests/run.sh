@@ -6,6 +6,7 @@
 # regexp to select tests by name).
 O=${O:-build}
 BINDIR=${BINDIR:-bin}
+mkdir -p "$BINDIR"
 export BINDIR=$(cd "$BINDIR" && pwd) PT_ROOT=$(pwd)
 export SHARED=${SHARED:-$(cd .. && pwd)/shared}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
@@ -36,6 +37,7 @@ for t in "$O"/tests/test_*; do
 	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
 done
 for t in tests/cli/*.sh; do
+	[ "$(basename "$t")" = lib.sh ] && continue
 	[ -f "$t" ] && run "cli/$(basename "$t" .sh)" bash "$t"
 done
 [ $fail -eq 0 ] || echo "failed: ${failed[*]}"
