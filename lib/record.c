@@ -18,16 +18,16 @@ struct pt_reader {
 
 pt_reader *rec_open(const char *path)
 {
-	pt_reader *r = pt_calloc(1, sizeof *r);
-	if (!path || strcmp(path, "-") == 0) {
-		r->fp = stdin;
-		r->name = pt_strdup("<stdin>");
-	} else {
-		r->fp = fopen(path, "rb");
-		if (!r->fp)
+	/* open first, so that failing leaves nothing allocated (LeakSanitizer) */
+	FILE *fp = stdin;
+	if (path && strcmp(path, "-") != 0) {
+		fp = fopen(path, "rb");
+		if (!fp)
 			pt_die("%s: cannot open: %s", path, strerror(errno));
-		r->name = pt_strdup(path);
 	}
+	pt_reader *r = pt_calloc(1, sizeof *r);
+	r->fp = fp;
+	r->name = pt_strdup(fp == stdin ? "<stdin>" : path);
 	if (!msgpack_unpacker_init(&r->up, READ_CHUNK))
 		pt_die("out of memory");
 	msgpack_unpacked_init(&r->res);

@@ -1,0 +1,51 @@
+/* collate: transformers' DataCollatorWithPadding over tok's records.
+ *
+ * In:  {"idx": 0, "label": 1, "input_ids": [..], "token_type_ids": [..], "attention_mask": [..]}
+ * Out: {"idx": [..], "labels": [..], "input_ids": [[..],..], "token_type_ids": [[..],..],
+ *       "attention_mask": [[..],..]}
+ * Rows are right-padded to the longest row of the batch (rounded up to a
+ * multiple of pad_multiple when set): input_ids with pad_id, token_type_ids
+ * and attention_mask with 0. Every other field must be a scalar and passes
+ * through as an array per batch, in the first record's key order; `label`
+ * is renamed `labels` (and keeps its type: int, or float for STS-B). Every
+ * record must carry the same fields as the first (so labels are on all
+ * records or none). token_type_ids and attention_mask are optional, but
+ * the same for all records, and as long as input_ids.
+ *
+ * Order: input order, streaming (one batch in memory), unless shuffle or
+ * group_by_length, which read the whole input first.
+ *  - shuffle: a permutation of the examples by Fisher-Yates (i from n-1
+ *    down to 1, swap i with a uniform j in [0, i]) drawing from splitmix64
+ *    seeded with `seed`, bounded draws by rejection (no modulo bias).
+ *  - group_by_length: like transformers' LengthGroupedSampler: the (shuffled
+ *    when shuffle is set) order is cut into mega-batches of 50 batches,
+ *    each sorted by length, longest first (stable), then cut into batches;
+ *    with shuffle the batch order is then shuffled with the same generator.
+ * drop_last drops the final short batch (the one batch that is short). */
+#ifndef PT_COLLATE_H
+#define PT_COLLATE_H
+
+#include <stdint.h>
+
+#include "record.h"
+
+typedef struct {
+	long batch_size;    /* >= 1 */
+	long pad_id;        /* input_ids padding; BERT's [PAD] is 0 */
+	long pad_multiple;  /* 0: pad to the longest row */
+	int shuffle;
+	uint64_t seed;
+	int group_by_length;
+	int drop_last;
+} collate_opts;
+
+/* Reads every record of r and writes the batches to w. Dies naming the
+ * input, record and field on a record that does not fit (see above). */
+void collate_run(pt_reader *r, pt_writer *w, const collate_opts *o);
+
+/* splitmix64: the generator behind shuffle; advances *state. */
+uint64_t collate_rand(uint64_t *state);
+/* Uniform integer in [0, bound) from collate_rand, by rejection. */
+uint64_t collate_uniform(uint64_t *state, uint64_t bound);
+
+#endif

@@ -1,0 +1,98 @@
+/* collate: DataCollatorWithPadding as a stream filter (options and wiring
+ * only; the batching is lib/collate.c). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "collate.h"
+#include "record.h"
+#include "util.h"
+
+static void usage(void)
+{
+	printf("Usage: %s [OPTION]... [FILE]\n"
+	       "Batch tok's records (FILE or standard input) the way transformers'\n"
+	       "DataCollatorWithPadding does: rows padded to the longest row of the batch.\n"
+	       "\n"
+	       "  -b, --batch-size N          examples per batch (default 8)\n"
+	       "      --pad-id N              input_ids padding (default 0, BERT's [PAD];\n"
+	       "                              tok's records do not carry it)\n"
+	       "      --pad-to-multiple-of N  round the padded length up to a multiple of N\n"
+	       "      --shuffle               a seeded random example order (Fisher-Yates\n"
+	       "                              over splitmix64; reads the whole input)\n"
+	       "      --seed S                seed for --shuffle (default 42)\n"
+	       "      --group-by-length       batches of similar length, less padding: sort\n"
+	       "                              each chunk of 50 batches by length (longest\n"
+	       "                              first), then, with --shuffle, shuffle the batch\n"
+	       "                              order (LengthGroupedSampler's idea)\n"
+	       "      --drop-last             drop the final short batch\n"
+	       "  -o, --output F              write to F (atomically) instead of stdout\n"
+	       "  -h, --help                  show this help\n"
+	       "\n"
+	       "In:  {\"idx\": 0, \"label\": 1, \"input_ids\": [..], \"token_type_ids\": [..], \"attention_mask\": [..]}\n"
+	       "Out: {\"idx\": [..], \"labels\": [..], \"input_ids\": [[..],..], \"token_type_ids\": [[..],..],\n"
+	       "      \"attention_mask\": [[..],..]}\n"
+	       "token_type_ids and attention_mask are padded with 0; `label` becomes\n"
+	       "`labels` (ints, or floats for STS-B; omitted when records have none); any\n"
+	       "other scalar field passes through as an array per batch. Without --shuffle\n"
+	       "or --group-by-length the input is streamed, one batch in memory.\n"
+	       "\n"
+	       "Example:\n"
+	       "  tok --model bert-base-uncased --task mrpc < train.tsv | %s --shuffle --seed 42 \\\n"
+	       "    | train --model bert-base-uncased --epochs 3 --output-dir run\n",
+	       pt_progname, pt_progname);
+}
+
+static long num_arg(const char *opt, const char *s, long min)
+{
+	long v;
+	if (pt_parse_long(s, &v) != 0 || v < min)
+		pt_usage_error("%s: expected an integer >= %ld, got '%s'", opt, min, s);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	pt_init(argv[0]);
+	enum { PAD_ID = 256, PAD_MULT, SHUFFLE, SEED, GROUP, DROP };
+	static const struct option opts[] = {
+		{"batch-size", required_argument, 0, 'b'},
+		{"pad-id", required_argument, 0, PAD_ID},
+		{"pad-to-multiple-of", required_argument, 0, PAD_MULT},
+		{"shuffle", no_argument, 0, SHUFFLE},
+		{"seed", required_argument, 0, SEED},
+		{"group-by-length", no_argument, 0, GROUP},
+		{"drop-last", no_argument, 0, DROP},
+		{"output", required_argument, 0, 'o'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	collate_opts o = {.batch_size = 8, .seed = 42};
+	const char *out = NULL;
+	int c, seed_set = 0;
+	while ((c = getopt_long(argc, argv, "b:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o.batch_size = num_arg("--batch-size", optarg, 1); break;
+		case PAD_ID: o.pad_id = num_arg("--pad-id", optarg, 0); break;
+		case PAD_MULT: o.pad_multiple = num_arg("--pad-to-multiple-of", optarg, 1); break;
+		case SHUFFLE: o.shuffle = 1; break;
+		case SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0); seed_set = 1; break;
+		case GROUP: o.group_by_length = 1; break;
+		case DROP: o.drop_last = 1; break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		default: pt_usage_error("unknown option");
+		}
+	}
+	if (seed_set && !o.shuffle)
+		pt_usage_error("--seed needs --shuffle");
+	if (argc - optind > 1)
+		pt_usage_error("at most one input file");
+	pt_reader *r = rec_open(optind < argc ? argv[optind] : NULL);
+	pt_writer w;
+	wr_init(&w, pt_output_open(out));
+	collate_run(r, &w, &o);
+	rec_close(r);
+	pt_output_commit();
+	return 0;
+}
