@@ -4,6 +4,8 @@
 # adding lib/foo.c, tools/x/main.c or tests/unit/test_foo.c needs no edit here.
 
 PREFIX   ?= /usr/local
+O        ?= build
+BINDIR   ?= bin
 CC       ?= cc
 NVCC     ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 PKGS     := libutf8proc msgpack jansson openblas
@@ -23,8 +25,6 @@ tool_bin = $(foreach t,$(TOOLS),$(if $(wildcard tools/$(word 1,$(subst :, ,$(t))
 BINS := $(call tool_bin)
 
 LIB_SRC := $(wildcard lib/*.c lib/cpu/*.c)
-O       ?= build
-BINDIR  ?= bin
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC))
 LIB     := $(O)/libpipetune.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
