@@ -14,6 +14,12 @@ const char *pt_progname = "pipetune";
 static char *out_path;     /* final name, when writing a file */
 static char *out_tmp;      /* temporary name while writing */
 static FILE *out_fp;
+static void (*die_hook)(void);
+
+void pt_set_die_hook(void (*hook)(void))
+{
+	die_hook = hook;
+}
 
 static void remove_tmp(void)
 {
@@ -68,6 +74,8 @@ void pt_die(const char *fmt, ...)
 	vmsg(fmt, ap);
 	va_end(ap);
 	remove_tmp();
+	if (die_hook)
+		die_hook();
 	exit(1);
 }
 

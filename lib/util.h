@@ -24,6 +24,11 @@ _Noreturn void pt_die(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* Prints "PROG: message" and "Try 'PROG --help'." and exits 2. */
 _Noreturn void pt_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Registers a function that pt_die() calls just before exiting (after the
+ * message and the clean-up), e.g. MPI_Abort so one failing rank ends the
+ * whole job; NULL removes it. */
+void pt_set_die_hook(void (*hook)(void));
+
 void *pt_malloc(size_t n);             /* never NULL: dies on failure */
 void *pt_calloc(size_t n, size_t size);
 void *pt_realloc(void *p, size_t n);
