@@ -15,6 +15,12 @@ WARN     := -Wall -Wextra
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -fopenmp -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS   := $(PKG_LIBS) -fopenmp -lm -lpthread
+# MPI (OpenMPI) for data-parallel train/predict, when its headers are there.
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+ifneq ($(MPI_CFLAGS),)
+PKG_CFLAGS += $(MPI_CFLAGS) -DPT_HAVE_MPI
+LDLIBS   += -Wl,--as-needed $(shell pkg-config --libs ompi-c) -Wl,--no-as-needed
+endif
 SHARED   ?= $(abspath ../shared)
 export SHARED
 
@@ -29,6 +35,49 @@ LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC))
 LIB     := $(O)/libpipetune.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+# Helper programs for the CLI tests (tests/tools/*.c), e.g. stcmp.
+TOOL_TEST_BIN := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+# CUDA backend (lib/cuda/*.cu), built only when nvcc is found: compiled as
+# C++ for sm_80 and sm_90 (+ PTX for newer GPUs) into its own archive; the C
+# code then sees PT_HAVE_CUDA and everything links cudart and cuBLAS (only
+# where referenced: --as-needed). --fmad=false keeps a*b+c unfused, as the
+# CPU computes it. `make check-cuda` runs the CUDA-vs-CPU op test.
+CUDA_SRC := $(if $(NVCC),$(wildcard lib/cuda/*.cu))
+ifneq ($(CUDA_SRC),)
+CUDA_HOME  ?= $(abspath $(dir $(NVCC))..)
+CUDA_LIB   := $(O)/libpipetune_cuda.a
+CUDA_OBJ   := $(patsubst %.cu,$(O)/%.o,$(CUDA_SRC))
+CUDA_TEST  := $(O)/tests/cuda/test_cuda_ops
+NVCC_FLAGS ?= -O2 -std=c++17 --fmad=false -gencode arch=compute_80,code=sm_80 \
+              -gencode arch=compute_90,code=[sm_90,compute_90] -Xcompiler -Wall,-Wextra
+ALL_CFLAGS += -DPT_HAVE_CUDA
+LDLIBS     += $(CUDA_LIB) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
+              -Wl,--as-needed -lcudart -lcublas -lstdc++ -Wl,--no-as-needed
+
+$(O)/%.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCC_FLAGS) -Ilib -MMD -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o && mv $@.tmp.o $@
+
+$(CUDA_LIB): $(CUDA_OBJ)
+	@rm -f $@.tmp
+	ar rcs $@.tmp $^ && mv $@.tmp $@
+
+$(BINS) $(UNIT_BIN) $(TOOL_TEST_BIN): $(CUDA_LIB)
+
+$(CUDA_TEST): tests/cuda/test_cuda_ops.c $(LIB) $(CUDA_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+units: $(CUDA_TEST)
+endif
+
+# REQUIRE_GPU=1 turns a skip (no GPU, no nvcc) into a failure.
+check-cuda: $(CUDA_TEST)
+	@O=$(O) BINDIR=$(BINDIR) PT_ROOT=$(CURDIR) bash tests/cli/cuda_ops.sh; rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "check-cuda: PASSED"; \
+	elif [ $$rc -eq 77 ]; then echo "check-cuda: SKIPPED (not run)"; [ -z "$(REQUIRE_GPU)" ]; \
+	else echo "check-cuda: FAILED"; exit 1; fi
 
 .PHONY: all check check-fast units deps demo bench install clean check-cuda
 all: $(BINS)
@@ -71,7 +120,11 @@ check: deps
 check-fast: all units
 	@O=$(O) BINDIR=$(BINDIR) tests/run.sh
 
-units: $(UNIT_BIN)
+units: $(UNIT_BIN) $(TOOL_TEST_BIN)
+
+$(O)/tests/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(O)/tests/tools
+	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -35,7 +35,9 @@ bert_param *bert_param_at(bert_model *m, size_t i);     /* i < bert_param_count 
 bert_param *bert_param_find(bert_model *m, const char *name);   /* NULL if absent */
 float *bert_params(bert_model *m, size_t *n);           /* the whole flat parameter buffer, n floats */
 float *bert_grads(bert_model *m, size_t *n);            /* the flat gradient buffer, n floats */
-const bert_config *bert_get_config(const bert_model *m);
+const bert_config *bert_get_config(const bert_model *m);   /* the model's copy (no id2label/json) */
+struct pt_backend;
+const struct pt_backend *bert_get_backend(const bert_model *m);   /* the ops the model runs on (lib/backend.h) */
 
 /* HF _init_weights for that tensor: Linear/Embedding weight
  * normal(0, initializer_range) (the padding_idx row of the word embeddings

@@ -2,12 +2,15 @@
 # Runs every test: the cmocka unit tests ($O/tests/test_*) and the command-line
 # tests (tests/cli/*.sh, each a script that exits 0 on success, 77 to skip).
 # Ends with the summary line "N passed, N failed, N skipped".
-# Env: O (build dir, default build), BINDIR (tools, default bin), TESTS (a
+# Env: O (build dir, default build; test helper programs in $O/tests/tools,
+# exported to the CLI tests as TESTTOOLS), BINDIR (tools, default bin), TESTS (a
 # regexp to select tests by name).
 O=${O:-build}
 BINDIR=${BINDIR:-bin}
 mkdir -p "$BINDIR"
 export BINDIR=$(cd "$BINDIR" && pwd) PT_ROOT=$(pwd)
+mkdir -p "$O/tests/tools"
+export TESTTOOLS=$(cd "$O/tests/tools" && pwd)
 export SHARED=${SHARED:-$(cd .. && pwd)/shared}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 if [ -n "$PT_SANITIZE" ]; then

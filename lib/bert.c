@@ -1,0 +1,465 @@
+/* bert: BertForSequenceClassification forward/backward over the backend
+ * ops (lib/backend.h). This file computes pointers and offsets only; every
+ * tensor is read or written by an op. */
+#include "bert.h"
+#include "backend.h"
+#include "rng.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parameter indices, in HF named_parameters() order. */
+enum { P_WTE, P_WPE, P_WTT, P_ELN_W, P_ELN_B, P_LAYER0 };
+enum { L_QW, L_QB, L_KW, L_KB, L_VW, L_VB, L_AOW, L_AOB, L_LN1W, L_LN1B,
+       L_IW, L_IB, L_OW, L_OB, L_LN2W, L_LN2B, L_NPARAM };
+
+typedef struct {            /* one encoder layer's activations */
+	float *q, *k, *v;       /* [B,T,C] projections */
+	float *att;             /* [B,NH,T,T] attention probabilities */
+	float *att_drop;        /* [B,NH,T,T] after dropout (== att when off) */
+	float *ctx;             /* [B,T,C] attention output before the dense */
+	float *res1;            /* [B,T,C] dropout(dense(ctx)) + x, LayerNorm 1 input */
+	float *ln1_mean, *ln1_rstd; /* [B,T] */
+	float *ln1;             /* [B,T,C] */
+	float *pre;             /* [B,T,I] intermediate dense, before GELU */
+	float *act;             /* [B,T,I] GELU output */
+	float *res2;            /* [B,T,C] dropout(dense(act)) + ln1, LayerNorm 2 input */
+	float *ln2_mean, *ln2_rstd; /* [B,T] */
+	float *ln2;             /* [B,T,C] the layer's output */
+} layer_acts;
+
+struct bert_model {
+	bert_config cfg;          /* scalars only: id2label and json are NULL */
+	const pt_backend *be;
+	bert_param *params;
+	size_t nparams;
+	float *param_buf, *grad_buf; /* [nfloats] each */
+	size_t nfloats;
+
+	/* activations, carved from one buffer for the current (B, T) */
+	float *act_buf;
+	size_t act_cap;           /* floats */
+	float *emb;               /* [B,T,C] embedding sum, LayerNorm input */
+	float *emb_mean, *emb_rstd; /* [B,T] */
+	float *x0;                /* [B,T,C] embeddings after LayerNorm and dropout */
+	layer_acts *layers;       /* [L] */
+	float *pooled;            /* [B,C] tanh(pooler) */
+	float *pooled_drop;       /* [B,C] after dropout (== pooled when off) */
+	float *logits;            /* [B,NL] */
+	float *probs;             /* [B,NL] softmax, for cross-entropy backward */
+	float *flabels;           /* [B] regression targets */
+	/* backward scratch, carved from the same buffer */
+	float *dA, *dB, *dS;      /* [B,T,C] residual-stream gradients and a dropout scratch */
+	float *dctx, *dq, *dk, *dv; /* [B,T,C] */
+	float *datt;              /* [B,NH,T,T] */
+	float *dact;              /* [B,T,I] */
+	float *dpooled;           /* [B,C] */
+	float *dlogits;           /* [B,NL] */
+
+	int32_t *int_buf;         /* backend memory: ids, tt, mask [B,T], labels [B] */
+	size_t int_cap;
+	int32_t *ids, *tt, *mask, *labels;
+	int32_t *host_ints;       /* host staging for the above */
+	float *host_flabels;      /* [B] host staging */
+	size_t host_cap;
+
+	/* state of the last forward, for backward */
+	int B, T, training, have_labels, regression;
+	uint64_t seed;
+	float p_hidden, p_att, p_cls;
+};
+
+static void add_param(bert_model *m, size_t *off, const char *name, int ndim, int64_t d0, int64_t d1)
+{
+	bert_param *p = &m->params[m->nparams++];
+	if ((size_t)snprintf(p->name, sizeof p->name, "%s", name) >= sizeof p->name)
+		pt_die("parameter name too long: %s", name);
+	p->ndim = ndim;
+	p->shape[0] = d0;
+	p->shape[1] = ndim == 2 ? d1 : 0;
+	p->numel = (size_t)d0 * (ndim == 2 ? (size_t)d1 : 1);
+	size_t len = strlen(name);
+	p->no_decay = (len >= 4 && strcmp(name + len - 4, "bias") == 0) || strstr(name, "LayerNorm") != NULL;
+	p->data = (float *)(uintptr_t)*off;   /* offsets until the buffers exist */
+	*off += p->numel;
+}
+
+static void build_params(bert_model *m)
+{
+	const bert_config *c = &m->cfg;
+	int C = c->hidden_size, I = c->intermediate_size;
+	char name[128];
+	size_t off = 0;
+	m->params = pt_calloc((size_t)P_LAYER0 + (size_t)L_NPARAM * c->num_hidden_layers + 4, sizeof(bert_param));
+	add_param(m, &off, "bert.embeddings.word_embeddings.weight", 2, c->vocab_size, C);
+	add_param(m, &off, "bert.embeddings.position_embeddings.weight", 2, c->max_position_embeddings, C);
+	add_param(m, &off, "bert.embeddings.token_type_embeddings.weight", 2, c->type_vocab_size, C);
+	add_param(m, &off, "bert.embeddings.LayerNorm.weight", 1, C, 0);
+	add_param(m, &off, "bert.embeddings.LayerNorm.bias", 1, C, 0);
+	static const struct { const char *name; int out_i, in_i; } lin[] = {   /* 1 = C, 2 = I, 0 = 1-D */
+		{ "attention.self.query", 1, 1 }, { "attention.self.key", 1, 1 }, { "attention.self.value", 1, 1 },
+		{ "attention.output.dense", 1, 1 }, { "attention.output.LayerNorm", 1, 0 },
+		{ "intermediate.dense", 2, 1 }, { "output.dense", 1, 2 }, { "output.LayerNorm", 1, 0 },
+	};
+	for (int l = 0; l < c->num_hidden_layers; l++)
+		for (size_t j = 0; j < sizeof lin / sizeof lin[0]; j++) {
+			int out = lin[j].out_i == 2 ? I : C, in = lin[j].in_i == 2 ? I : C;
+			snprintf(name, sizeof name, "bert.encoder.layer.%d.%s.weight", l, lin[j].name);
+			if (lin[j].in_i)
+				add_param(m, &off, name, 2, out, in);
+			else
+				add_param(m, &off, name, 1, out, 0);
+			snprintf(name, sizeof name, "bert.encoder.layer.%d.%s.bias", l, lin[j].name);
+			add_param(m, &off, name, 1, out, 0);
+		}
+	add_param(m, &off, "bert.pooler.dense.weight", 2, C, C);
+	add_param(m, &off, "bert.pooler.dense.bias", 1, C, 0);
+	add_param(m, &off, "classifier.weight", 2, c->num_labels, C);
+	add_param(m, &off, "classifier.bias", 1, c->num_labels, 0);
+	m->nfloats = off;
+	m->param_buf = m->be->alloc(sizeof(float) * off);
+	m->grad_buf = m->be->alloc(sizeof(float) * off);
+	for (size_t i = 0; i < m->nparams; i++) {
+		size_t o = (size_t)(uintptr_t)m->params[i].data;
+		m->params[i].data = m->param_buf + o;
+		m->params[i].grad = m->grad_buf + o;
+	}
+}
+
+bert_model *bert_create(const bert_config *cfg)
+{
+	const bert_config *c = cfg;
+	if (c->vocab_size < 1 || c->hidden_size < 1 || c->num_hidden_layers < 0 || c->num_attention_heads < 1 ||
+	    c->intermediate_size < 1 || c->max_position_embeddings < 1 || c->type_vocab_size < 1 || c->num_labels < 1)
+		pt_die("model config: sizes must be positive");
+	if (c->hidden_size % c->num_attention_heads)
+		pt_die("model config: hidden_size %d is not a multiple of num_attention_heads %d",
+		       c->hidden_size, c->num_attention_heads);
+	bert_model *m = pt_calloc(1, sizeof *m);
+	m->cfg = *cfg;
+	m->cfg.id2label = NULL;
+	m->cfg.json = NULL;
+	m->be = &pt_cpu_backend;
+	m->layers = pt_calloc((size_t)c->num_hidden_layers + 1, sizeof(layer_acts));
+	build_params(m);
+	return m;
+}
+
+void bert_free(bert_model *m)
+{
+	if (!m)
+		return;
+	m->be->release(m->param_buf);
+	m->be->release(m->grad_buf);
+	m->be->release(m->act_buf);
+	m->be->release(m->int_buf);
+	free(m->host_ints);
+	free(m->host_flabels);
+	free(m->layers);
+	free(m->params);
+	free(m);
+}
+
+size_t bert_param_count(const bert_model *m) { return m->nparams; }
+bert_param *bert_param_at(bert_model *m, size_t i) { return i < m->nparams ? &m->params[i] : NULL; }
+const bert_config *bert_get_config(const bert_model *m) { return &m->cfg; }
+const pt_backend *bert_get_backend(const bert_model *m) { return m->be; }
+
+bert_param *bert_param_find(bert_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nparams; i++)
+		if (strcmp(m->params[i].name, name) == 0)
+			return &m->params[i];
+	return NULL;
+}
+
+float *bert_params(bert_model *m, size_t *n)
+{
+	if (n)
+		*n = m->nfloats;
+	return m->param_buf;
+}
+
+float *bert_grads(bert_model *m, size_t *n)
+{
+	if (n)
+		*n = m->nfloats;
+	return m->grad_buf;
+}
+
+void bert_zero_grad(bert_model *m)
+{
+	m->be->fill(m->grad_buf, m->nfloats, 0.0f);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+void bert_init_param(bert_param *p, const bert_config *c, uint64_t seed)
+{
+	/* Parameters live in CPU-backend memory; a device backend mirrors them. */
+	const pt_backend *be = &pt_cpu_backend;
+	if (strstr(p->name, "LayerNorm"))
+		be->fill(p->data, p->numel, ends_with(p->name, ".weight") ? 1.0f : 0.0f);
+	else if (ends_with(p->name, ".bias"))
+		be->fill(p->data, p->numel, 0.0f);
+	else {
+		be->fill_normal(p->data, p->numel, 0.0f, c->initializer_range, seed, pt_hash_name(p->name));
+		if (strstr(p->name, "word_embeddings") && c->pad_token_id >= 0 && c->pad_token_id < p->shape[0])
+			be->fill(p->data + (size_t)c->pad_token_id * p->shape[1], p->shape[1], 0.0f);
+	}
+}
+
+/* --- activation layout ---------------------------------------------------- */
+
+typedef struct { float *base; size_t off; } carver;
+
+static float *carve(carver *cv, size_t n)
+{
+	float *p = cv->base ? cv->base + cv->off : NULL;
+	cv->off += (n + 15) & ~(size_t)15;   /* 64-byte aligned slices */
+	return p;
+}
+
+static void carve_all(bert_model *m, carver *cv, int B, int T)
+{
+	const bert_config *c = &m->cfg;
+	size_t BT = (size_t)B * T, C = c->hidden_size, I = c->intermediate_size, NL = c->num_labels;
+	size_t att = (size_t)B * c->num_attention_heads * T * T;
+	m->emb = carve(cv, BT * C);
+	m->emb_mean = carve(cv, BT);
+	m->emb_rstd = carve(cv, BT);
+	m->x0 = carve(cv, BT * C);
+	for (int l = 0; l < c->num_hidden_layers; l++) {
+		layer_acts *a = &m->layers[l];
+		a->q = carve(cv, BT * C);
+		a->k = carve(cv, BT * C);
+		a->v = carve(cv, BT * C);
+		a->att = carve(cv, att);
+		a->att_drop = m->p_att > 0 ? carve(cv, att) : a->att;
+		a->ctx = carve(cv, BT * C);
+		a->res1 = carve(cv, BT * C);
+		a->ln1_mean = carve(cv, BT);
+		a->ln1_rstd = carve(cv, BT);
+		a->ln1 = carve(cv, BT * C);
+		a->pre = carve(cv, BT * I);
+		a->act = carve(cv, BT * I);
+		a->res2 = carve(cv, BT * C);
+		a->ln2_mean = carve(cv, BT);
+		a->ln2_rstd = carve(cv, BT);
+		a->ln2 = carve(cv, BT * C);
+	}
+	m->pooled = carve(cv, B * C);
+	m->pooled_drop = m->p_cls > 0 ? carve(cv, B * C) : m->pooled;
+	m->logits = carve(cv, B * NL);
+	m->probs = carve(cv, B * NL);
+	m->flabels = carve(cv, B * NL);
+	m->dA = carve(cv, BT * C);
+	m->dB = carve(cv, BT * C);
+	m->dS = carve(cv, BT * C);
+	m->dctx = carve(cv, BT * C);
+	m->dq = carve(cv, BT * C);
+	m->dk = carve(cv, BT * C);
+	m->dv = carve(cv, BT * C);
+	m->datt = carve(cv, att);
+	m->dact = carve(cv, BT * I);
+	m->dpooled = carve(cv, B * C);
+	m->dlogits = carve(cv, B * NL);
+}
+
+/* Points every activation at the buffer, growing it when (B, T) needs more. */
+static void layout(bert_model *m, int B, int T)
+{
+	carver cv = { NULL, 0 };
+	carve_all(m, &cv, B, T);
+	if (cv.off > m->act_cap) {
+		m->be->release(m->act_buf);
+		m->act_buf = m->be->alloc(sizeof(float) * cv.off);
+		m->act_cap = cv.off;
+	}
+	cv = (carver){ m->act_buf, 0 };
+	carve_all(m, &cv, B, T);
+
+	size_t nint = (size_t)3 * B * T + B;
+	if (nint > m->int_cap) {
+		m->be->release(m->int_buf);
+		m->int_buf = m->be->alloc(sizeof(int32_t) * nint);
+		m->int_cap = nint;
+	}
+	if (nint > m->host_cap) {
+		m->host_ints = pt_realloc(m->host_ints, sizeof(int32_t) * nint);
+		m->host_flabels = pt_realloc(m->host_flabels, sizeof(float) * B);
+		m->host_cap = nint;
+	}
+	m->ids = m->int_buf;
+	m->tt = m->ids + (size_t)B * T;
+	m->mask = m->tt + (size_t)B * T;
+	m->labels = m->mask + (size_t)B * T;
+}
+
+/* Checks the batch on the host and uploads ids, token types, mask, labels. */
+static void stage_inputs(bert_model *m, const bert_batch *b)
+{
+	const bert_config *c = &m->cfg;
+	size_t BT = (size_t)b->B * b->T;
+	int32_t *ids = m->host_ints, *tt = ids + BT, *mask = tt + BT, *labels = mask + BT;
+	for (size_t i = 0; i < BT; i++) {
+		ids[i] = b->input_ids[i];
+		tt[i] = b->token_type_ids ? b->token_type_ids[i] : 0;
+		mask[i] = b->attention_mask ? b->attention_mask[i] != 0 : 1;
+		if (ids[i] < 0 || ids[i] >= c->vocab_size)
+			pt_die("input_ids: row %zu: id %d outside the vocabulary (size %d)", i / b->T, ids[i], c->vocab_size);
+		if (tt[i] < 0 || tt[i] >= c->type_vocab_size)
+			pt_die("token_type_ids: row %zu: %d outside [0, %d)", i / b->T, tt[i], c->type_vocab_size);
+	}
+	m->have_labels = b->labels || b->float_labels;
+	m->regression = c->num_labels == 1 || strcmp(c->problem_type, "regression") == 0;
+	if (m->have_labels && m->regression) {
+		if (c->num_labels != 1)
+			pt_die("regression needs num_labels == 1 (have %d)", c->num_labels);
+		for (int i = 0; i < b->B; i++)
+			m->host_flabels[i] = b->float_labels ? b->float_labels[i] : (float)b->labels[i];
+		m->be->to_device(m->flabels, m->host_flabels, sizeof(float) * b->B);
+	} else if (m->have_labels) {
+		if (!b->labels)
+			pt_die("classification with %d labels needs integer labels", c->num_labels);
+		for (int i = 0; i < b->B; i++) {
+			labels[i] = b->labels[i];
+			if (labels[i] != -100 && (labels[i] < 0 || labels[i] >= c->num_labels))
+				pt_die("labels: row %d: label %d outside [0, %d)", i, labels[i], c->num_labels);
+		}
+	}
+	m->be->to_device(m->int_buf, m->host_ints, sizeof(int32_t) * (3 * BT + (size_t)b->B));
+}
+
+#define PD(i) (m->params[(i)].data)
+#define PG(i) (m->params[(i)].grad)
+
+float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dropout_seed, float *logits)
+{
+	const bert_config *c = &m->cfg;
+	const pt_backend *be = m->be;
+	int B = b->B, T = b->T, C = c->hidden_size, I = c->intermediate_size, NH = c->num_attention_heads;
+	int L = c->num_hidden_layers, NL = c->num_labels;
+	if (B < 1 || T < 1)
+		pt_die("empty batch (%d x %d)", B, T);
+	if (T > c->max_position_embeddings)
+		pt_die("sequence length %d exceeds max_position_embeddings %d", T, c->max_position_embeddings);
+	m->training = training != 0;
+	m->seed = dropout_seed;
+	m->p_hidden = training ? c->hidden_dropout_prob : 0.0f;
+	m->p_att = training ? c->attention_probs_dropout_prob : 0.0f;
+	m->p_cls = training ? (c->classifier_dropout >= 0 ? c->classifier_dropout : c->hidden_dropout_prob) : 0.0f;
+	layout(m, B, T);
+	stage_inputs(m, b);
+	m->B = B;
+	m->T = T;
+	size_t BT = (size_t)B * T;
+	float ph = m->p_hidden;
+
+	be->embedding_forward(m->emb, m->ids, m->tt, PD(P_WTE), PD(P_WPE), PD(P_WTT), B, T, C);
+	be->layernorm_forward(m->x0, m->emb_mean, m->emb_rstd, m->emb, PD(P_ELN_W), PD(P_ELN_B), BT, C,
+			      c->layer_norm_eps);
+	if (ph > 0)
+		be->dropout_forward(m->x0, m->x0, NULL, BT * C, ph, dropout_seed, 0);
+	const float *x = m->x0;
+	for (int l = 0; l < L; l++) {
+		layer_acts *a = &m->layers[l];
+		int p0 = P_LAYER0 + L_NPARAM * l;
+		be->matmul_forward(a->q, x, PD(p0 + L_QW), PD(p0 + L_QB), BT, C, C);
+		be->matmul_forward(a->k, x, PD(p0 + L_KW), PD(p0 + L_KB), BT, C, C);
+		be->matmul_forward(a->v, x, PD(p0 + L_VW), PD(p0 + L_VB), BT, C, C);
+		be->attention_forward(a->ctx, a->att, a->att_drop, a->q, a->k, a->v, m->mask, B, T, C, NH,
+				      m->p_att, dropout_seed, 1 + 3 * (uint64_t)l);
+		be->matmul_forward(a->res1, a->ctx, PD(p0 + L_AOW), PD(p0 + L_AOB), BT, C, C);
+		be->dropout_forward(a->res1, a->res1, x, BT * C, ph, dropout_seed, 2 + 3 * (uint64_t)l);
+		be->layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, PD(p0 + L_LN1W), PD(p0 + L_LN1B),
+				      BT, C, c->layer_norm_eps);
+		be->matmul_forward(a->pre, a->ln1, PD(p0 + L_IW), PD(p0 + L_IB), BT, C, I);
+		be->gelu_forward(a->act, a->pre, BT * I);
+		be->matmul_forward(a->res2, a->act, PD(p0 + L_OW), PD(p0 + L_OB), BT, I, C);
+		be->dropout_forward(a->res2, a->res2, a->ln1, BT * C, ph, dropout_seed, 3 + 3 * (uint64_t)l);
+		be->layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, PD(p0 + L_LN2W), PD(p0 + L_LN2B),
+				      BT, C, c->layer_norm_eps);
+		x = a->ln2;
+	}
+	int ph0 = P_LAYER0 + L_NPARAM * L;   /* pooler, then classifier */
+	be->pooler_forward(m->pooled, x, PD(ph0), PD(ph0 + 1), B, T, C);
+	if (m->p_cls > 0)
+		be->dropout_forward(m->pooled_drop, m->pooled, NULL, (size_t)B * C, m->p_cls, dropout_seed,
+				    1 + 3 * (uint64_t)L);
+	be->matmul_forward(m->logits, m->pooled_drop, PD(ph0 + 2), PD(ph0 + 3), B, C, NL);
+	if (logits)
+		be->to_host(logits, m->logits, sizeof(float) * (size_t)B * NL);
+	if (!m->have_labels)
+		return NAN;
+	if (m->regression)
+		return be->mse_forward(m->logits, m->flabels, B);
+	return be->crossentropy_forward(m->probs, m->logits, m->labels, B, NL);
+}
+
+void bert_backward(bert_model *m)
+{
+	const bert_config *c = &m->cfg;
+	const pt_backend *be = m->be;
+	if (!m->have_labels)
+		pt_die("bert_backward: the last forward pass had no labels");
+	int B = m->B, T = m->T, C = c->hidden_size, I = c->intermediate_size, NH = c->num_attention_heads;
+	int L = c->num_hidden_layers, NL = c->num_labels;
+	size_t BT = (size_t)B * T;
+	float ph = m->p_hidden;
+	uint64_t seed = m->seed;
+	int ph0 = P_LAYER0 + L_NPARAM * L;
+
+	if (m->regression)
+		be->mse_backward(m->dlogits, m->logits, m->flabels, B);
+	else
+		be->crossentropy_backward(m->dlogits, m->probs, m->labels, B, NL);
+	be->matmul_backward(m->dpooled, PG(ph0 + 2), PG(ph0 + 3), m->dlogits, m->pooled_drop, PD(ph0 + 2), B, C, NL, 0);
+	if (m->p_cls > 0)
+		be->dropout_backward(m->dpooled, m->dpooled, (size_t)B * C, m->p_cls, seed, 1 + 3 * (uint64_t)L);
+	const float *h = L ? m->layers[L - 1].ln2 : m->x0;
+	/* dA: gradient of the current layer's output */
+	be->pooler_backward(m->dA, PG(ph0), PG(ph0 + 1), m->dpooled, h, m->pooled, PD(ph0), B, T, C);
+	for (int l = L - 1; l >= 0; l--) {
+		layer_acts *a = &m->layers[l];
+		int p0 = P_LAYER0 + L_NPARAM * l;
+		const float *x = l ? m->layers[l - 1].ln2 : m->x0;
+		/* feed-forward block: dB = d(res2), then += the path through the FFN = d(ln1) */
+		be->layernorm_backward(m->dB, PG(p0 + L_LN2W), PG(p0 + L_LN2B), m->dA, a->res2, PD(p0 + L_LN2W),
+				       a->ln2_mean, a->ln2_rstd, BT, C);
+		float *ds = m->dB;
+		if (ph > 0) {
+			be->dropout_backward(m->dS, m->dB, BT * C, ph, seed, 3 + 3 * (uint64_t)l);
+			ds = m->dS;
+		}
+		be->matmul_backward(m->dact, PG(p0 + L_OW), PG(p0 + L_OB), ds, a->act, PD(p0 + L_OW), BT, I, C, 0);
+		be->gelu_backward(m->dact, a->pre, m->dact, BT * I);
+		be->matmul_backward(m->dB, PG(p0 + L_IW), PG(p0 + L_IB), m->dact, a->ln1, PD(p0 + L_IW), BT, C, I, 1);
+		/* attention block: dA = d(res1), then += the path through attention = d(x) */
+		be->layernorm_backward(m->dA, PG(p0 + L_LN1W), PG(p0 + L_LN1B), m->dB, a->res1, PD(p0 + L_LN1W),
+				       a->ln1_mean, a->ln1_rstd, BT, C);
+		ds = m->dA;
+		if (ph > 0) {
+			be->dropout_backward(m->dS, m->dA, BT * C, ph, seed, 2 + 3 * (uint64_t)l);
+			ds = m->dS;
+		}
+		be->matmul_backward(m->dctx, PG(p0 + L_AOW), PG(p0 + L_AOB), ds, a->ctx, PD(p0 + L_AOW), BT, C, C, 0);
+		be->attention_backward(m->dq, m->dk, m->dv, m->datt, m->dctx, a->att, a->att_drop, a->q, a->k, a->v,
+				       B, T, C, NH, m->p_att, seed, 1 + 3 * (uint64_t)l);
+		be->matmul_backward(m->dA, PG(p0 + L_QW), PG(p0 + L_QB), m->dq, x, PD(p0 + L_QW), BT, C, C, 1);
+		be->matmul_backward(m->dA, PG(p0 + L_KW), PG(p0 + L_KB), m->dk, x, PD(p0 + L_KW), BT, C, C, 1);
+		be->matmul_backward(m->dA, PG(p0 + L_VW), PG(p0 + L_VB), m->dv, x, PD(p0 + L_VW), BT, C, C, 1);
+	}
+	if (ph > 0)
+		be->dropout_backward(m->dA, m->dA, BT * C, ph, seed, 0);
+	be->layernorm_backward(m->dB, PG(P_ELN_W), PG(P_ELN_B), m->dA, m->emb, PD(P_ELN_W), m->emb_mean, m->emb_rstd,
+			       BT, C);
+	be->embedding_backward(PG(P_WTE), PG(P_WPE), PG(P_WTT), m->dB, m->ids, m->tt, c->pad_token_id, B, T, C);
+}

@@ -1,0 +1,213 @@
+/* checkpoint: load/save Hugging Face model folders. */
+#include "checkpoint.h"
+#include "safetensors.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char ckpt_convert_hint[] =
+	"python3 -c \"import sys,torch; from safetensors.torch import save_file; d=sys.argv[1]; "
+	"sd=torch.load(d+'/pytorch_model.bin',map_location='cpu'); "
+	"save_file({k:v.contiguous().clone() for k,v in sd.items()},d+'/model.safetensors',"
+	"metadata={'format':'pt'})\" DIR";
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *s = pt_malloc(n);
+	snprintf(s, n, "%s/%s", dir, name);
+	return s;
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+	char *p = path_join(dir, name);
+	struct stat st;
+	int ok = stat(p, &st) == 0;
+	free(p);
+	return ok;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Buffers transformers registers but never loads or reports. */
+static int is_buffer(const char *name)
+{
+	return ends_with(name, "embeddings.position_ids") || ends_with(name, "embeddings.token_type_ids");
+}
+
+/* The model name for checkpoint name ck: "bert." added for a bare BertModel,
+ * LayerNorm gamma/beta renamed weight/bias as transformers does. */
+static void model_name(char *out, size_t n, const char *ck, int bare)
+{
+	snprintf(out, n, "%s%s", bare ? "bert." : "", ck);
+	size_t len = strlen(out);
+	if (strstr(out, "LayerNorm") && ends_with(out, ".gamma"))
+		snprintf(out + len - 6, n - (len - 6), ".weight");
+	else if (strstr(out, "LayerNorm") && ends_with(out, ".beta"))
+		snprintf(out + len - 5, n - (len - 5), ".bias");
+}
+
+static void shape_str(char *buf, size_t n, int ndim, const int64_t *shape)
+{
+	size_t k = (size_t)snprintf(buf, n, "[");
+	for (int i = 0; i < ndim && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? ", " : "", (long long)shape[i]);
+	if (k < n)
+		snprintf(buf + k, n - k, "]");
+}
+
+/* A growing ", "-separated list for the report lines. */
+typedef struct {
+	char *s;
+	size_t len, cap, count;
+} name_list;
+
+static void list_add(name_list *l, const char *name)
+{
+	size_t need = l->len + strlen(name) + 3;
+	if (need > l->cap) {
+		l->cap = need * 2;
+		l->s = pt_realloc(l->s, l->cap);
+	}
+	l->len += (size_t)sprintf(l->s + l->len, "%s%s", l->count ? ", " : "", name);
+	l->count++;
+}
+
+void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir, uint64_t seed)
+{
+	struct stat st;
+	if (stat(model_dir, &st) != 0)
+		pt_die("%s: cannot open model: %s", model_dir, strerror(errno));
+	if (S_ISDIR(st.st_mode) && !file_exists(model_dir, "model.safetensors") &&
+	    !file_exists(model_dir, "model.safetensors.index.json") && file_exists(model_dir, "pytorch_model.bin"))
+		pt_die("%s: has only pytorch_model.bin (a pickle, which pipetune does not read); convert it once "
+		       "with: %s",
+		       model_dir, ckpt_convert_hint);
+	st_file *f = st_open(model_dir);
+	size_t n = st_count(f), np = bert_param_count(m);
+	int bare = 1;
+	for (size_t i = 0; i < n; i++)
+		if (starts_with(st_at(f, i)->name, "bert."))
+			bare = 0;
+	char *loaded = pt_calloc(np, 1);
+	name_list unused = {0}, fresh = {0};
+	for (size_t i = 0; i < n; i++) {
+		const st_tensor *t = st_at(f, i);
+		if (is_buffer(t->name))
+			continue;
+		char name[256];
+		model_name(name, sizeof name, t->name, bare);
+		bert_param *p = bert_param_find(m, name);
+		if (!p) {
+			list_add(&unused, t->name);
+			continue;
+		}
+		int fits = t->ndim == p->ndim;
+		for (int d = 0; fits && d < p->ndim; d++)
+			fits = t->shape[d] == p->shape[d];
+		if (!fits) {
+			char a[128], b[128];
+			shape_str(a, sizeof a, t->ndim, t->shape);
+			shape_str(b, sizeof b, p->ndim, p->shape);
+			pt_die("%s: tensor '%s' has shape %s but the config needs %s%s", model_dir, t->name, a, b,
+			       starts_with(name, "classifier.") ? " (a head for another number of labels: set num_labels "
+								  "to match, or drop the classifier tensors)"
+								: "");
+		}
+		if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16 && t->dtype != ST_F64)
+			pt_die("%s: tensor '%s' has dtype %s, expected a floating-point type", model_dir, t->name,
+			       st_dtype_name(t->dtype));
+		st_to_f32(t, p->data);
+		loaded[p - bert_param_at(m, 0)] = 1;
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (loaded[i])
+			continue;
+		bert_param *p = bert_param_at(m, i);
+		bert_init_param(p, c, seed);
+		list_add(&fresh, p->name);
+	}
+	if (unused.count)
+		pt_warn("some weights of the checkpoint at %s were not used when initializing "
+			"BertForSequenceClassification: %s",
+			model_dir, unused.s);
+	if (fresh.count)
+		pt_warn("some weights of BertForSequenceClassification were not initialized from the checkpoint at "
+			"%s and are newly initialized (seed %llu): %s; train the model before using its predictions",
+			model_dir, (unsigned long long)seed, fresh.s);
+	free(unused.s);
+	free(fresh.s);
+	free(loaded);
+	st_close(f);
+}
+
+static const char *const tokenizer_files[] = {"vocab.txt", "tokenizer.json", "tokenizer_config.json",
+					      "special_tokens_map.json"};
+
+void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, const char *src_model_dir)
+{
+	size_t np = bert_param_count(m);
+	st_out *o = pt_calloc(np, sizeof *o);
+	for (size_t i = 0; i < np; i++) {
+		bert_param *p = bert_param_at(m, i);
+		o[i].name = p->name;
+		o[i].dtype = ST_F32;
+		o[i].ndim = p->ndim;
+		o[i].shape[0] = p->shape[0];
+		o[i].shape[1] = p->shape[1];
+		o[i].data = p->data;
+	}
+	char *path = path_join(dir, "model.safetensors");
+	st_save(path, o, np);
+	free(path);
+	free(o);
+	path = path_join(dir, "config.json");
+	bert_config_save(c, path);
+	free(path);
+	if (src_model_dir)
+		for (size_t i = 0; i < sizeof tokenizer_files / sizeof tokenizer_files[0]; i++)
+			ckpt_copy_file(src_model_dir, dir, tokenizer_files[i]);
+}
+
+void checkpoint_save(bert_model *m, const bert_config *c, const char *out_dir, const char *src_model_dir)
+{
+	char *tmp = ckpt_dir_begin(out_dir);
+	checkpoint_write(m, c, tmp, src_model_dir);
+	ckpt_dir_commit(tmp, out_dir);
+	free(tmp);
+}
+
+int ckpt_copy_file(const char *src_dir, const char *dir, const char *name)
+{
+	char *src = path_join(src_dir, name);
+	struct stat st;
+	if (stat(src, &st) != 0) {
+		free(src);
+		return 0;
+	}
+	size_t len;
+	char *data = pt_read_file(src, &len);
+	if (!data)
+		pt_die("%s: cannot read: %s", src, strerror(errno));
+	char *dst = path_join(dir, name);
+	if (pt_write_file_atomic(dst, data, len) != 0)
+		pt_die("%s: cannot write: %s", dst, strerror(errno));
+	free(dst);
+	free(data);
+	free(src);
+	return 1;
+}

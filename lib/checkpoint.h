@@ -1,0 +1,67 @@
+/* checkpoint: Hugging Face model folders <-> a bert_model.
+ *
+ * A model folder holds config.json, model.safetensors (or
+ * model.safetensors.index.json + shards) and the tokenizer files. Loading
+ * maps checkpoint tensors onto the model by Hugging Face name; saving
+ * writes a folder that tok, predict and transformers' from_pretrained all
+ * read. Saving is atomic for the whole folder: everything is written into
+ * a hidden temporary folder beside the target, fsynced, then renamed into
+ * place, so a killed run never leaves a torn checkpoint. */
+#ifndef PT_CHECKPOINT_H
+#define PT_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "bert.h"
+#include "config.h"
+
+/* Loads model_dir's weights into m (created from c). Names with or without
+ * the "bert." prefix (a bare BertModel) are accepted, old LayerNorm names
+ * gamma/beta too; buffers such as bert.embeddings.position_ids are ignored
+ * silently, as transformers does. Prints on stderr, as transformers does,
+ * the checkpoint weights that went unused and the model weights that were
+ * newly initialized (bert_init_param with seed: e.g. a new classifier).
+ * Dies with one line on a tensor whose shape does not fit the config
+ * (naming it and both shapes), a non-float tensor, a folder with only
+ * pytorch_model.bin (with the command that converts it), or any defect of
+ * the safetensors file(s). */
+void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir, uint64_t seed);
+
+/* Writes out_dir as a model folder: model.safetensors (every parameter,
+ * float32, Hugging Face names with the "bert." prefix), config.json
+ * (bert_config_save) and, when src_model_dir is not NULL, copies of its
+ * tokenizer files (vocab.txt, tokenizer.json, tokenizer_config.json,
+ * special_tokens_map.json; those present). Atomic as a folder (see
+ * ckpt_dir_commit). Dies on any write error, leaving out_dir as it was. */
+void checkpoint_save(bert_model *m, const bert_config *c, const char *out_dir, const char *src_model_dir);
+
+/* The files of checkpoint_save written into the existing folder dir, not
+ * atomically as a set (each file is: temp + rename): for callers that add
+ * files and commit the folder themselves (train's checkpoint-N/). */
+void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, const char *src_model_dir);
+/* Starts writing the folder out_dir: creates and returns a new empty
+ * hidden folder beside it (".NAME.tmp.PID"; free() it), after removing
+ * temporary folders that killed runs left for the same NAME. Until
+ * ckpt_dir_commit, the temporary folder is removed if the process exits
+ * (pt_die included). */
+char *ckpt_dir_begin(const char *out_dir);
+
+/* Copies the file src_dir/name into dir (fsynced) when it exists; returns 1
+ * if copied, 0 if absent. Dies on a read or write error. */
+int ckpt_copy_file(const char *src_dir, const char *dir, const char *name);
+
+/* Makes tmp (from ckpt_dir_begin, its files complete) the folder out_dir:
+ * fsyncs tmp, then renames it into place. An existing out_dir is swapped
+ * out atomically (renameat2 RENAME_EXCHANGE, else two renames) and removed;
+ * its subfolders named checkpoint-* are moved into the new folder first.
+ * Refuses (dies) to replace an existing out_dir that is not a folder, or a
+ * non-empty folder without config.json, model.safetensors,
+ * model.safetensors.index.json or trainer_state.json, so a mistyped path
+ * never deletes unrelated files. */
+void ckpt_dir_commit(const char *tmp, const char *out_dir);
+
+/* The message's one-liner: the Python command that converts a folder's
+ * pytorch_model.bin to model.safetensors. */
+extern const char ckpt_convert_hint[];
+
+#endif

@@ -1,0 +1,63 @@
+/* optim: AdamW, gradient clipping, linear schedule (see optim.h). */
+#include "optim.h"
+#include "backend.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void adamw_init(adamw_state *s, size_t n, float weight_decay)
+{
+	s->beta1 = 0.9f;
+	s->beta2 = 0.999f;
+	s->eps = 1e-8f;
+	s->weight_decay = weight_decay;
+	s->step = 0;
+	s->n = n;
+	s->m = pt_calloc(n ? n : 1, sizeof(float));
+	s->v = pt_calloc(n ? n : 1, sizeof(float));
+}
+
+void adamw_step(adamw_state *s, bert_model *model, float lr)
+{
+	const pt_backend *be = bert_get_backend(model);
+	size_t n;
+	float *base = bert_params(model, &n);
+	if (n != s->n)
+		pt_die("adamw_step: optimizer state holds %zu parameters, the model %zu", s->n, n);
+	s->step++;
+	for (size_t i = 0; i < bert_param_count(model); i++) {
+		bert_param *p = bert_param_at(model, i);
+		size_t off = (size_t)(p->data - base);
+		be->adamw_update(p->data, p->grad, s->m + off, s->v + off, p->numel, lr, s->beta1, s->beta2, s->eps,
+				 p->no_decay ? 0.0f : s->weight_decay, s->step);
+	}
+}
+
+double clip_grad_norm(bert_model *model, double max_norm)
+{
+	const pt_backend *be = bert_get_backend(model);
+	size_t n;
+	float *g = bert_grads(model, &n);
+	double total = sqrt(be->sumsq(g, n));
+	double coef = max_norm / (total + 1e-6);
+	if (coef < 1.0)
+		be->scale(g, n, (float)coef);
+	return total;
+}
+
+double linear_schedule_lr(double base_lr, int64_t step, int64_t warmup, int64_t total)
+{
+	if (step < warmup)
+		return base_lr * (double)step / (double)(warmup > 1 ? warmup : 1);
+	double left = (double)(total - step) / (double)(total - warmup > 1 ? total - warmup : 1);
+	return base_lr * (left > 0 ? left : 0.0);
+}
+
+void adamw_free(adamw_state *s)
+{
+	free(s->m);
+	free(s->v);
+	s->m = s->v = NULL;
+	s->n = 0;
+}

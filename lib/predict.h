@@ -1,0 +1,48 @@
+/* predict: Trainer.predict() over collated batches, one output record per
+ * example in input order:
+ *   {"idx": 0, "label": 1, "logits": [-1.2, 2.3], "prediction": 1}
+ * label only when the batch has labels; for a regression model
+ * (num_labels == 1) the label is a float and there is no prediction (use
+ * logits[0]). Logits are float32; prediction is the first maximum (numpy's
+ * argmax; a NaN wins, as in numpy). */
+#ifndef PT_PREDICT_H
+#define PT_PREDICT_H
+
+#include <stdio.h>
+
+#include "batch.h"
+#include "bert.h"
+#include "config.h"
+#include "record.h"
+
+typedef struct {
+	long examples;       /* records written */
+	long batches;
+	double loss_sum;     /* sum over labelled batches of mean loss x batch size */
+	long loss_examples;  /* examples in the labelled batches */
+} predict_stats;
+
+/* Writes one record per row of bb from logits [B, num_labels]. */
+void predict_write_batch(pt_writer *w, const batch_buf *bb, const float *logits, int num_labels);
+
+/* Reads every batch of r (batch_read: dies on a bad one), runs the model
+ * (eval mode: no dropout) and writes the prediction records to w. Fills
+ * *st (zeroed first). */
+void predict_run(bert_model *m, const bert_config *c, pt_reader *r, pt_writer *w, predict_stats *st);
+
+/* The Trainer's eval_loss: the mean over labelled examples of their batch's
+ * mean loss; NAN when no batch had labels. */
+double predict_eval_loss(const predict_stats *st);
+
+/* Writes {"eval_loss": x, "eval_samples": n} and a newline to f (Python's
+ * float repr), when some batch had labels; nothing otherwise. */
+void predict_report(FILE *f, const predict_stats *st);
+
+/* Checks a --device value: "cpu" and "auto" run on the CPU backend (the
+ * model has no device switch yet, so auto picks the CPU); "cuda" dies
+ * with one line saying why it cannot run (a build without CUDA, no
+ * device, or a model without a CUDA path). Anything else is a usage
+ * error (exit 2). Returns the backend name used. */
+const char *predict_device(const char *name);
+
+#endif

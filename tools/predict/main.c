@@ -1,0 +1,115 @@
+/* predict: Trainer.predict() + argmax as a stream filter (options and
+ * wiring only; the logic is lib/predict.c, lib/batch.c, lib/checkpoint.c). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bert.h"
+#include "checkpoint.h"
+#include "config.h"
+#include "predict.h"
+#include "record.h"
+#include "util.h"
+
+static void usage(void)
+{
+	printf("Usage: %s --model DIR [OPTION]... [FILE]\n"
+	       "Run a fine-tuned BERT classifier over collated batches (FILE or standard\n"
+	       "input, as collate writes them) and write one prediction record per\n"
+	       "example, in input order, like Trainer.predict() followed by argmax.\n"
+	       "\n"
+	       "  -m, --model DIR      model folder: config.json + model.safetensors (or\n"
+	       "                       model.safetensors.index.json + shards), e.g. the\n"
+	       "                       --output-dir of train\n"
+	       "      --device D       cpu, cuda or auto (default auto)\n"
+	       "      --set KEY=VALUE  override a config.json value (e.g. num_labels=3)\n"
+	       "      --seed N         seed for weights the checkpoint lacks (default 42;\n"
+	       "                       they are reported on stderr)\n"
+	       "  -o, --output FILE    write to FILE (atomically) instead of stdout\n"
+	       "  -h, --help           show this help\n"
+	       "\n"
+	       "In:  {\"idx\": [..], \"labels\": [..], \"input_ids\": [[..],..], \"token_type_ids\": [[..],..],\n"
+	       "      \"attention_mask\": [[..],..]}   (labels, token_type_ids, attention_mask optional)\n"
+	       "Out: {\"idx\": 0, \"label\": 1, \"logits\": [-1.2, 2.3], \"prediction\": 1}\n"
+	       "label only when the input has labels; a regression model (num_labels 1)\n"
+	       "writes a float label and logits only. With labels, the mean loss goes to\n"
+	       "stderr as {\"eval_loss\": X, \"eval_samples\": N}.\n"
+	       "\n"
+	       "Example:\n"
+	       "  tok --model M --task mrpc < dev.tsv | collate | %s --model run | glue-metric mrpc\n",
+	       pt_progname, pt_progname);
+}
+
+int main(int argc, char **argv)
+{
+	pt_openmp_passive(argv);
+	pt_init(argv[0]);
+	enum { DEVICE = 256, SET, SEED };
+	static const struct option opts[] = {
+		{"model", required_argument, 0, 'm'},
+		{"device", required_argument, 0, DEVICE},
+		{"set", required_argument, 0, SET},
+		{"seed", required_argument, 0, SEED},
+		{"output", required_argument, 0, 'o'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *model = NULL, *out = NULL, *device = "auto";
+	const char **sets = pt_calloc((size_t)argc, sizeof *sets);
+	int nsets = 0, c;
+	long seed = 42;
+	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model = optarg; break;
+		case DEVICE: device = optarg; break;
+		case SET: sets[nsets++] = optarg; break;
+		case SEED:
+			if (pt_parse_long(optarg, &seed) != 0 || seed < 0)
+				pt_usage_error("--seed: expected an integer >= 0, got '%s'", optarg);
+			break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		default: pt_usage_error("unknown option");
+		}
+	}
+	if (!model)
+		pt_usage_error("--model DIR is required");
+	if (argc - optind > 1)
+		pt_usage_error("at most one input FILE");
+	const char *in = optind < argc ? argv[optind] : "-";
+	predict_device(device);
+
+	bert_config cfg;
+	bert_config_load(model, &cfg);
+	for (int i = 0; i < nsets; i++)
+		bert_config_set(&cfg, sets[i]);
+	bert_model *m = bert_create(&cfg);
+	checkpoint_load(m, &cfg, model, (uint64_t)seed);
+	pt_reader *r = rec_open(in);
+	/* Standard output gets the records only once every batch has passed,
+	 * so bad input never leaves partial output (an -o file is atomic). */
+	int to_stdout = !out || strcmp(out, "-") == 0;
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *fp = to_stdout ? open_memstream(&mem, &memlen) : pt_output_open(out);
+	if (!fp)
+		pt_die("out of memory");
+	pt_writer w;
+	wr_init(&w, fp);
+	predict_stats st;
+	predict_run(m, &cfg, r, &w, &st);
+	if (to_stdout) {
+		if (fclose(fp) != 0)
+			pt_die("out of memory");
+		fwrite(mem, 1, memlen, pt_output_open(NULL));
+		free(mem);
+	}
+	pt_output_commit();
+	predict_report(stderr, &st);
+	rec_close(r);
+	bert_free(m);
+	bert_config_free(&cfg);
+	free(sets);
+	return 0;
+}

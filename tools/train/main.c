@@ -1,0 +1,197 @@
+/* train: fine-tune a BERT checkpoint on collated batches (Trainer.train()). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dist.h"
+#include "trainer.h"
+#include "util.h"
+
+static void usage(void)
+{
+	printf("Usage: train --model DIR --output-dir DIR [OPTION]... [BATCHES]\n"
+	       "Fine-tune a BERT checkpoint for sequence classification on collated batches\n"
+	       "(from collate) read from BATCHES or standard input, with the Hugging Face\n"
+	       "Trainer's semantics and defaults.\n"
+	       "\n"
+	       "  -m, --model DIR            pretrained model folder (config.json, model.safetensors)\n"
+	       "  -O, --output-dir DIR       where the final model and checkpoint-N/ folders go\n"
+	       "      --num-labels N         classes (1 = regression, MSE loss); default: the config's\n"
+	       "      --set KEY=VALUE        override a config.json field (e.g. hidden_dropout_prob=0)\n"
+	       "      --epochs N             training epochs (3; fractions allowed)\n"
+	       "      --max-steps N          stop after N optimizer steps (overrides --epochs)\n"
+	       "      --lr X                 peak learning rate (5e-5)\n"
+	       "      --weight-decay X       AdamW decoupled weight decay (0)\n"
+	       "      --warmup-steps N       linear warm-up steps (0)\n"
+	       "      --warmup-ratio X       warm-up as a fraction of all steps (0)\n"
+	       "      --max-grad-norm X      clip the global gradient norm (1.0; 0 = off)\n"
+	       "      --seed N               batch order, dropout and new-head init (42)\n"
+	       "      --no-shuffle           visit the batches in input order every epoch\n"
+	       "      --logging-steps N      log the mean loss every N steps (500)\n"
+	       "      --save-steps N         write checkpoint-N/ every N steps (500; 0 = never)\n"
+	       "      --save-total-limit N   keep only the N newest checkpoints (0 = all)\n"
+	       "      --resume-from-checkpoint DIR   continue from a checkpoint-N folder\n"
+	       "      --eval FILE            collated batches to evaluate on\n"
+	       "      --eval-strategy S      epoch, steps or no (epoch when --eval is given)\n"
+	       "      --eval-steps N         with --eval-strategy steps (default: --logging-steps)\n"
+	       "      --metric CMD           command reading prediction records, printing metrics\n"
+	       "                             JSON (e.g. 'glue-metric mrpc')\n"
+	       "      --device D             cpu (default; auto picks cpu in this build)\n"
+	       "      --progress / --no-progress   progress bar on stderr (default: if a terminal)\n"
+	       "  -h, --help                 this help\n"
+	       "\n"
+	       "Logs are JSON Lines on stderr ({\"loss\":..,\"learning_rate\":..,\"epoch\":..,\"step\":..})\n"
+	       "and go to OUTPUT/trainer_state.json (log_history) and OUTPUT/log.tsv.\n"
+	       "Each epoch visits the batches in a fresh order drawn from (seed, epoch); the\n"
+	       "examples inside a batch are fixed by collate (use collate --shuffle --seed to\n"
+	       "shuffle examples before batching, as the Trainer's RandomSampler does).\n"
+	       "\n"
+	       "Data parallel: `mpirun -np N train ... FILE` splits every batch across N\n"
+	       "ranks (rows [B*r/N, B*(r+1)/N) on rank r) and averages the gradients with\n"
+	       "MPI_Allreduce before clipping and AdamW, so every rank holds the same\n"
+	       "weights; rank 0 alone logs, evaluates and writes checkpoints.\n"
+	       "\n"
+	       "Example (the Hugging Face course, chapter 3):\n"
+	       "  tok --model M --task mrpc < train.tsv | collate > train.mpk\n"
+	       "  tok --model M --task mrpc < dev.tsv | collate > dev.mpk\n"
+	       "  train --model M --num-labels 2 --output-dir run --eval dev.mpk \\\n"
+	       "        --metric 'glue-metric mrpc' train.mpk\n"
+	       "  predict --model run < dev.mpk | glue-metric mrpc\n");
+}
+
+enum {
+	OPT_NUM_LABELS = 256, OPT_SET, OPT_EPOCHS, OPT_MAX_STEPS, OPT_LR, OPT_WD, OPT_WARMUP_STEPS,
+	OPT_WARMUP_RATIO, OPT_MAX_GRAD_NORM, OPT_SEED, OPT_NO_SHUFFLE, OPT_LOGGING_STEPS,
+	OPT_SAVE_STEPS, OPT_SAVE_LIMIT, OPT_RESUME, OPT_EVAL, OPT_EVAL_STRATEGY, OPT_EVAL_STEPS,
+	OPT_METRIC, OPT_DEVICE, OPT_PROGRESS, OPT_NO_PROGRESS,
+};
+
+static double num_arg(const char *opt, const char *s, double lo)
+{
+	double v;
+	if (pt_parse_double(s, &v) != 0 || !(v >= lo))
+		pt_usage_error("option '--%s': expected a number >= %g, got '%s'", opt, lo, s);
+	return v;
+}
+
+static int64_t int_arg(const char *opt, const char *s, long lo)
+{
+	long v;
+	if (pt_parse_long(s, &v) != 0 || v < lo)
+		pt_usage_error("option '--%s': expected an integer >= %ld, got '%s'", opt, lo, s);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	pt_openmp_passive(argv);
+	pt_init(argv[0]);
+	dist_init(&argc, &argv);
+	static const struct option longopts[] = {
+		{"model", required_argument, 0, 'm'},
+		{"output-dir", required_argument, 0, 'O'},
+		{"num-labels", required_argument, 0, OPT_NUM_LABELS},
+		{"set", required_argument, 0, OPT_SET},
+		{"epochs", required_argument, 0, OPT_EPOCHS},
+		{"max-steps", required_argument, 0, OPT_MAX_STEPS},
+		{"lr", required_argument, 0, OPT_LR},
+		{"learning-rate", required_argument, 0, OPT_LR},
+		{"weight-decay", required_argument, 0, OPT_WD},
+		{"warmup-steps", required_argument, 0, OPT_WARMUP_STEPS},
+		{"warmup-ratio", required_argument, 0, OPT_WARMUP_RATIO},
+		{"max-grad-norm", required_argument, 0, OPT_MAX_GRAD_NORM},
+		{"seed", required_argument, 0, OPT_SEED},
+		{"no-shuffle", no_argument, 0, OPT_NO_SHUFFLE},
+		{"logging-steps", required_argument, 0, OPT_LOGGING_STEPS},
+		{"save-steps", required_argument, 0, OPT_SAVE_STEPS},
+		{"save-total-limit", required_argument, 0, OPT_SAVE_LIMIT},
+		{"resume-from-checkpoint", required_argument, 0, OPT_RESUME},
+		{"eval", required_argument, 0, OPT_EVAL},
+		{"eval-strategy", required_argument, 0, OPT_EVAL_STRATEGY},
+		{"eval-steps", required_argument, 0, OPT_EVAL_STEPS},
+		{"metric", required_argument, 0, OPT_METRIC},
+		{"device", required_argument, 0, OPT_DEVICE},
+		{"progress", no_argument, 0, OPT_PROGRESS},
+		{"no-progress", no_argument, 0, OPT_NO_PROGRESS},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	train_opts o;
+	train_opts_default(&o);
+	const char *sets[64];
+	int strategy_given = 0, c;
+	o.progress = isatty(2);
+	while ((c = getopt_long(argc, argv, "m:O:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o.model_dir = optarg; break;
+		case 'O': o.output_dir = optarg; break;
+		case OPT_NUM_LABELS: o.num_labels = (int)int_arg("num-labels", optarg, 1); break;
+		case OPT_SET:
+			if (o.nsets == 64)
+				pt_usage_error("too many --set options (64 at most)");
+			sets[o.nsets++] = optarg;
+			break;
+		case OPT_EPOCHS: o.epochs = num_arg("epochs", optarg, 0); break;
+		case OPT_MAX_STEPS: o.max_steps = int_arg("max-steps", optarg, 1); break;
+		case OPT_LR: o.lr = num_arg("lr", optarg, 0); break;
+		case OPT_WD: o.weight_decay = num_arg("weight-decay", optarg, 0); break;
+		case OPT_WARMUP_STEPS: o.warmup_steps = int_arg("warmup-steps", optarg, 0); break;
+		case OPT_WARMUP_RATIO: o.warmup_ratio = num_arg("warmup-ratio", optarg, 0); break;
+		case OPT_MAX_GRAD_NORM: o.max_grad_norm = num_arg("max-grad-norm", optarg, 0); break;
+		case OPT_SEED: o.seed = (uint64_t)int_arg("seed", optarg, 0); break;
+		case OPT_NO_SHUFFLE: o.shuffle = 0; break;
+		case OPT_LOGGING_STEPS: o.logging_steps = int_arg("logging-steps", optarg, 1); break;
+		case OPT_SAVE_STEPS: o.save_steps = int_arg("save-steps", optarg, 0); break;
+		case OPT_SAVE_LIMIT: o.save_total_limit = (int)int_arg("save-total-limit", optarg, 0); break;
+		case OPT_RESUME: o.resume_dir = optarg; break;
+		case OPT_EVAL: o.eval_path = optarg; break;
+		case OPT_EVAL_STRATEGY:
+			strategy_given = 1;
+			if (strcmp(optarg, "epoch") == 0) o.eval_strategy = EVAL_EPOCH;
+			else if (strcmp(optarg, "steps") == 0) o.eval_strategy = EVAL_STEPS;
+			else if (strcmp(optarg, "no") == 0) o.eval_strategy = EVAL_NO;
+			else pt_usage_error("option '--eval-strategy': expected epoch, steps or no, got '%s'", optarg);
+			break;
+		case OPT_EVAL_STEPS: o.eval_steps = int_arg("eval-steps", optarg, 1); break;
+		case OPT_METRIC: o.metric_cmd = optarg; break;
+		case OPT_DEVICE:
+			if (strcmp(optarg, "cuda") == 0)
+				pt_die("--device cuda: this build of pipetune has no CUDA backend yet; use --device cpu");
+			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "auto") != 0)
+				pt_usage_error("option '--device': expected cpu, cuda or auto, got '%s'", optarg);
+			break;
+		case OPT_PROGRESS: o.progress = 1; break;
+		case OPT_NO_PROGRESS: o.progress = 0; break;
+		case 'h': usage(); return 0;
+		default: pt_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		o.train_path = argv[optind++];
+	if (optind < argc)
+		pt_usage_error("one input file at most, got '%s' too", argv[optind]);
+	if (!o.model_dir)
+		pt_usage_error("--model DIR is required");
+	if (!o.output_dir)
+		pt_usage_error("--output-dir DIR is required");
+	if (o.eval_path && !strategy_given)
+		o.eval_strategy = EVAL_EPOCH;
+	if (o.eval_strategy != EVAL_NO && !o.eval_path)
+		pt_usage_error("--eval-strategy %s needs --eval FILE",
+			       o.eval_strategy == EVAL_EPOCH ? "epoch" : "steps");
+	if (o.metric_cmd && !o.eval_path)
+		pt_usage_error("--metric needs --eval FILE");
+	if (!o.eval_steps)
+		o.eval_steps = o.logging_steps;
+	if (dist_size() > 1 && (!o.train_path || strcmp(o.train_path, "-") == 0))
+		pt_usage_error("with %d MPI ranks the batches must be a file (every rank reads it), "
+			       "not standard input", dist_size());
+	o.sets = sets;
+	if (dist_rank() != 0)
+		o.progress = 0;
+	train_run(&o);
+	dist_finalize();
+	return 0;
+}
