@@ -126,6 +126,19 @@ $(O)/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(O)/tests/tools
 	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
 
+# The course recipe (chapter 3) on MRPC with a small pretrained BERT:
+# tokenize, collate, fine-tune 3 epochs with evaluation after each, predict,
+# score; then the training curve. MODEL=/path/to/bert-base-uncased for the
+# real thing; DEMO_FLAGS are passed to pipelines/glue.mk (e.g. MAX_STEPS=50).
+DEMO_MODEL ?= models/all-MiniLM-L6-v2
+demo: deps
+	$(MAKE) all
+	scripts/fetch-model.sh $(DEMO_MODEL)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory -f pipelines/glue.mk TASK=mrpc MODEL=$(DEMO_MODEL) SHARED=$(SHARED) $(DEMO_FLAGS) all && \
+	echo "demo: MRPC dev metrics (out/mrpc/metrics.json): $$(cat out/mrpc/metrics.json)" && \
+	echo "demo: wall time $$(( $$(date +%s) - start )) s; training curve: out/mrpc/curve.png"
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/

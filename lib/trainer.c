@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -356,6 +357,28 @@ static void save_optimizer(const trainer *t, const char *dir)
 	free(p);
 }
 
+/* The newest output_dir/checkpoint-N (largest N); dies when there is none. */
+static char *last_checkpoint(const char *output_dir)
+{
+	DIR *d = opendir(output_dir);
+	if (!d)
+		pt_die("--resume-from-checkpoint last: %s: cannot open: %s", output_dir, strerror(errno));
+	long best = -1;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long s;
+		if (strncmp(de->d_name, "checkpoint-", 11) == 0 && pt_parse_long(de->d_name + 11, &s) == 0 &&
+		    s > best)
+			best = s;
+	}
+	closedir(d);
+	if (best < 0)
+		pt_die("--resume-from-checkpoint last: %s has no checkpoint-N folder", output_dir);
+	char name[64];
+	snprintf(name, sizeof name, "checkpoint-%ld", best);
+	return path_join(output_dir, name);
+}
+
 /* Removes the oldest checkpoint-N folders beyond save_total_limit. */
 static void rotate_checkpoints(const trainer *t)
 {
@@ -607,10 +630,21 @@ void train_run(const train_opts *o)
 	adamw_init(&t.opt, np, (float)o->weight_decay);
 	if (lead && mkdir(o->output_dir, 0777) != 0 && errno != EEXIST)
 		pt_die("%s: cannot create: %s", o->output_dir, strerror(errno));
-	if (o->resume_dir)
-		resume(&t, o->resume_dir);
-	else
+	if (o->resume_dir) {
+		char *dir = strcmp(o->resume_dir, "last") == 0 ? last_checkpoint(o->output_dir)
+							       : pt_strdup(o->resume_dir);
+		resume(&t, dir);
+		free(dir);
+	} else if (o->from_scratch) {
+		/* BertForSequenceClassification(config): HF's _init_weights everywhere */
+		for (size_t i = 0; i < bert_param_count(t.model); i++)
+			bert_init_param(bert_param_at(t.model, i), &t.cfg, o->seed);
+		if (lead)
+			pt_warn("every weight newly initialized from %s/config.json (seed %llu)",
+				o->model_dir, (unsigned long long)o->seed);
+	} else {
 		checkpoint_load(t.model, &t.cfg, o->model_dir, o->seed);
+	}
 
 	if (lead)
 		pt_warn("%zu batches (%ld examples) an epoch, %lld steps, %zu parameters, %d rank%s",
@@ -669,5 +703,8 @@ void train_run(const train_opts *o)
 	emit(&t, &e);
 
 	save_final(&t);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		pt_warn("saved %s; peak memory %ld MB", o->output_dir, ru.ru_maxrss / 1024);
 	train_free(&t, order, logits);
 }

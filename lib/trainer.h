@@ -24,7 +24,9 @@ typedef struct {
 	const char *train_path;    /* collated batches; NULL or "-" = stdin */
 	const char *eval_path;     /* collated batches for evaluation, or NULL */
 	const char *metric_cmd;    /* shell command: prediction records in, metrics JSON out */
-	const char *resume_dir;    /* checkpoint-N folder to resume from, or NULL */
+	const char *resume_dir;    /* checkpoint-N folder to resume from ("last": the newest in
+	                              output_dir), or NULL */
+	int from_scratch;          /* initialize every weight from the config (no checkpoint) */
 	const char **sets;         /* --set KEY=VALUE overrides of config.json */
 	int nsets;
 	int num_labels;            /* 0: keep the config's */

@@ -32,7 +32,10 @@ static void usage(void)
 	       "      --logging-steps N      log the mean loss every N steps (500)\n"
 	       "      --save-steps N         write checkpoint-N/ every N steps (500; 0 = never)\n"
 	       "      --save-total-limit N   keep only the N newest checkpoints (0 = all)\n"
-	       "      --resume-from-checkpoint DIR   continue from a checkpoint-N folder\n"
+	       "      --resume-from-checkpoint DIR   continue from a checkpoint-N folder ('last':\n"
+	       "                             the newest one in the output dir)\n"
+	       "      --from-scratch         initialize every weight from the model's config.json\n"
+	       "                             (no checkpoint needed; BertForSequenceClassification(config))\n"
 	       "      --eval FILE            collated batches to evaluate on\n"
 	       "      --eval-strategy S      epoch, steps or no (epoch when --eval is given)\n"
 	       "      --eval-steps N         with --eval-strategy steps (default: --logging-steps)\n"
@@ -65,7 +68,7 @@ enum {
 	OPT_NUM_LABELS = 256, OPT_SET, OPT_EPOCHS, OPT_MAX_STEPS, OPT_LR, OPT_WD, OPT_WARMUP_STEPS,
 	OPT_WARMUP_RATIO, OPT_MAX_GRAD_NORM, OPT_SEED, OPT_NO_SHUFFLE, OPT_LOGGING_STEPS,
 	OPT_SAVE_STEPS, OPT_SAVE_LIMIT, OPT_RESUME, OPT_EVAL, OPT_EVAL_STRATEGY, OPT_EVAL_STEPS,
-	OPT_METRIC, OPT_DEVICE, OPT_PROGRESS, OPT_NO_PROGRESS,
+	OPT_METRIC, OPT_DEVICE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FROM_SCRATCH,
 };
 
 static double num_arg(const char *opt, const char *s, double lo)
@@ -115,6 +118,7 @@ int main(int argc, char **argv)
 		{"device", required_argument, 0, OPT_DEVICE},
 		{"progress", no_argument, 0, OPT_PROGRESS},
 		{"no-progress", no_argument, 0, OPT_NO_PROGRESS},
+		{"from-scratch", no_argument, 0, OPT_FROM_SCRATCH},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -162,6 +166,7 @@ int main(int argc, char **argv)
 			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "auto") != 0)
 				pt_usage_error("option '--device': expected cpu, cuda or auto, got '%s'", optarg);
 			break;
+		case OPT_FROM_SCRATCH: o.from_scratch = 1; break;
 		case OPT_PROGRESS: o.progress = 1; break;
 		case OPT_NO_PROGRESS: o.progress = 0; break;
 		case 'h': usage(); return 0;
@@ -176,6 +181,8 @@ int main(int argc, char **argv)
 		pt_usage_error("--model DIR is required");
 	if (!o.output_dir)
 		pt_usage_error("--output-dir DIR is required");
+	if (o.from_scratch && o.resume_dir)
+		pt_usage_error("--from-scratch and --resume-from-checkpoint exclude each other");
 	if (o.eval_path && !strategy_given)
 		o.eval_strategy = EVAL_EPOCH;
 	if (o.eval_strategy != EVAL_NO && !o.eval_path)
