@@ -2,7 +2,7 @@
 # metric command, the saved model folder read back by predict, and
 # determinism (same seed twice: bit-identical weights).
 . "$PT_ROOT/tests/cli/lib.sh"
-. "$PT_ROOT/tests/cli/train_lib.sh"
+. "$PT_ROOT/tests/cli/lib_train.sh"
 export PATH=$BINDIR:$PATH
 train_tiny "$T/a" --epochs 2 --eval "$T/eval.mpk" --metric 'glue-metric mrpc' 2>"$T/a.log" \
 	|| fail "train: $(cat "$T/a.log")"

@@ -4,7 +4,7 @@
 . "$PT_ROOT/tests/cli/lib.sh"
 command -v mpirun >/dev/null || skip "no mpirun (install openmpi-bin)"
 grep -q "PT_HAVE_MPI" "$PT_ROOT/build/lib/dist.d" 2>/dev/null || true
-. "$PT_ROOT/tests/cli/train_lib.sh"
+. "$PT_ROOT/tests/cli/lib_train.sh"
 # OpenMPI in a container, as root, on few cores; OpenMPI's own allocations
 # are not ours to check for leaks.
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1

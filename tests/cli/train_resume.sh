@@ -2,7 +2,7 @@
 # checkpoint ends with weights bit-identical to an uninterrupted run, and a
 # killed run leaves no torn checkpoint behind.
 . "$PT_ROOT/tests/cli/lib.sh"
-. "$PT_ROOT/tests/cli/train_lib.sh"
+. "$PT_ROOT/tests/cli/lib_train.sh"
 STEPS=400
 train_tiny "$T/full" --max-steps $STEPS --save-steps 20 2>/dev/null || fail "uninterrupted run"
 train_tiny "$T/killed" --max-steps $STEPS --save-steps 20 2>"$T/killed.log" &
