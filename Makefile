@@ -73,11 +73,16 @@ units: $(CUDA_TEST)
 endif
 
 # REQUIRE_GPU=1 turns a skip (no GPU, no nvcc) into a failure.
-check-cuda: $(CUDA_TEST)
+# cuda_model.sh: the whole model (predict, train) with --device cuda against cpu.
+check-cuda: $(CUDA_TEST) all $(TOOL_TEST_BIN)
 	@O=$(O) BINDIR=$(BINDIR) PT_ROOT=$(CURDIR) bash tests/cli/cuda_ops.sh; rc=$$?; \
 	if [ $$rc -eq 0 ]; then echo "check-cuda: PASSED"; \
 	elif [ $$rc -eq 77 ]; then echo "check-cuda: SKIPPED (not run)"; [ -z "$(REQUIRE_GPU)" ]; \
 	else echo "check-cuda: FAILED"; exit 1; fi
+	@O=$(O) BINDIR=$(BINDIR) PT_ROOT=$(CURDIR) bash tests/cli/cuda_model.sh; rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "check-cuda: cuda_model PASSED"; \
+	elif [ $$rc -eq 77 ]; then echo "check-cuda: cuda_model SKIPPED (not run)"; [ -z "$(REQUIRE_GPU)" ]; \
+	else echo "check-cuda: cuda_model FAILED"; exit 1; fi
 
 .PHONY: all check check-fast units deps demo bench install clean check-cuda
 all: $(BINS)

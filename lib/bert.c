@@ -84,6 +84,7 @@ static void add_param(bert_model *m, size_t *off, const char *name, int ndim, in
 	size_t len = strlen(name);
 	p->no_decay = (len >= 4 && strcmp(name + len - 4, "bias") == 0) || strstr(name, "LayerNorm") != NULL;
 	p->data = (float *)(uintptr_t)*off;   /* offsets until the buffers exist */
+	p->model = m;
 	*off += p->numel;
 }
 
@@ -131,6 +132,11 @@ static void build_params(bert_model *m)
 
 bert_model *bert_create(const bert_config *cfg)
 {
+	return bert_create_on(cfg, &pt_cpu_backend);
+}
+
+bert_model *bert_create_on(const bert_config *cfg, const pt_backend *be)
+{
 	const bert_config *c = cfg;
 	if (c->vocab_size < 1 || c->hidden_size < 1 || c->num_hidden_layers < 0 || c->num_attention_heads < 1 ||
 	    c->intermediate_size < 1 || c->max_position_embeddings < 1 || c->type_vocab_size < 1 || c->num_labels < 1)
@@ -142,7 +148,7 @@ bert_model *bert_create(const bert_config *cfg)
 	m->cfg = *cfg;
 	m->cfg.id2label = NULL;
 	m->cfg.json = NULL;
-	m->be = &pt_cpu_backend;
+	m->be = be ? be : &pt_cpu_backend;
 	m->layers = pt_calloc((size_t)c->num_hidden_layers + 1, sizeof(layer_acts));
 	build_params(m);
 	return m;
@@ -190,6 +196,35 @@ float *bert_grads(bert_model *m, size_t *n)
 	return m->grad_buf;
 }
 
+void bert_grads_scale(bert_model *m, float s)
+{
+	m->be->scale(m->grad_buf, m->nfloats, s);
+}
+
+static void check_own(const bert_model *m, const bert_param *p, const char *fn)
+{
+	if (p->model != m)
+		pt_die("%s: parameter '%s' is not one of the model's", fn, p->name);
+}
+
+void bert_param_get(bert_model *m, const bert_param *p, float *host)
+{
+	check_own(m, p, "bert_param_get");
+	if (m->be == &pt_cpu_backend)
+		memcpy(host, p->data, p->numel * sizeof(float));
+	else
+		m->be->to_host(host, p->data, p->numel * sizeof(float));
+}
+
+void bert_param_set(bert_model *m, const bert_param *p, const float *host)
+{
+	check_own(m, p, "bert_param_set");
+	if (m->be == &pt_cpu_backend)
+		memmove(p->data, host, p->numel * sizeof(float));
+	else
+		m->be->to_device(p->data, host, p->numel * sizeof(float));
+}
+
 void bert_zero_grad(bert_model *m)
 {
 	m->be->fill(m->grad_buf, m->nfloats, 0.0f);
@@ -203,16 +238,23 @@ static int ends_with(const char *s, const char *suffix)
 
 void bert_init_param(bert_param *p, const bert_config *c, uint64_t seed)
 {
-	/* Parameters live in CPU-backend memory; a device backend mirrors them. */
+	/* Drawn on the host with the CPU backend, so every backend gets the
+	 * same bits; written in place on the CPU, else copied in. */
 	const pt_backend *be = &pt_cpu_backend;
+	int on_cpu = p->model->be == &pt_cpu_backend;
+	float *x = on_cpu ? p->data : pt_malloc(p->numel * sizeof(float));
 	if (strstr(p->name, "LayerNorm"))
-		be->fill(p->data, p->numel, ends_with(p->name, ".weight") ? 1.0f : 0.0f);
+		be->fill(x, p->numel, ends_with(p->name, ".weight") ? 1.0f : 0.0f);
 	else if (ends_with(p->name, ".bias"))
-		be->fill(p->data, p->numel, 0.0f);
+		be->fill(x, p->numel, 0.0f);
 	else {
-		be->fill_normal(p->data, p->numel, 0.0f, c->initializer_range, seed, pt_hash_name(p->name));
+		be->fill_normal(x, p->numel, 0.0f, c->initializer_range, seed, pt_hash_name(p->name));
 		if (strstr(p->name, "word_embeddings") && c->pad_token_id >= 0 && c->pad_token_id < p->shape[0])
-			be->fill(p->data + (size_t)c->pad_token_id * p->shape[1], p->shape[1], 0.0f);
+			be->fill(x + (size_t)c->pad_token_id * p->shape[1], p->shape[1], 0.0f);
+	}
+	if (!on_cpu) {
+		bert_param_set(p->model, p, x);
+		free(x);
 	}
 }
 

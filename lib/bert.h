@@ -12,38 +12,56 @@
 #include <stdint.h>
 #include "config.h"
 
+struct pt_backend;
+typedef struct bert_model bert_model;
+
 typedef struct {
 	char name[128];   /* Hugging Face name WITH the prefix, e.g. "bert.embeddings.word_embeddings.weight",
 	                     "bert.encoder.layer.0.attention.self.query.weight", "bert.pooler.dense.bias", "classifier.weight" */
-	float *data;      /* into the model's single parameter buffer */
-	float *grad;      /* into the single gradient buffer, same layout */
+	float *data;      /* into the model's single parameter buffer: backend memory (device memory on
+	                     a device backend: read/write it with bert_param_get/bert_param_set) */
+	float *grad;      /* into the single gradient buffer, same layout, same memory */
 	int ndim;         /* 1 or 2 */
 	int64_t shape[2]; /* torch shape: nn.Linear weight is [out_features, in_features] */
 	size_t numel;
 	int no_decay;     /* biases and LayerNorm weights: no weight decay (Trainer's groups) */
+	bert_model *model; /* the model owning data/grad */
 } bert_param;
 
-typedef struct bert_model bert_model;
-
-/* A model with every parameter zeroed; copies the scalar fields of cfg (not
- * id2label/json). Dies on a config it cannot hold (hidden not divisible by
- * heads, sizes < 1). */
+/* A model with every parameter zeroed, on the CPU backend; copies the
+ * scalar fields of cfg (not id2label/json). Dies on a config it cannot hold
+ * (hidden not divisible by heads, sizes < 1). */
 bert_model *bert_create(const bert_config *cfg);
+/* The same on backend be (lib/backend.h; e.g. from pt_device_select, lib/
+ * device.h): parameters, gradients, activations and the batch inputs live in
+ * be's memory, allocated through be->alloc (be NULL: the CPU backend). */
+bert_model *bert_create_on(const bert_config *cfg, const struct pt_backend *be);
 void bert_free(bert_model *m);
 size_t bert_param_count(const bert_model *m);           /* number of tensors */
 bert_param *bert_param_at(bert_model *m, size_t i);     /* i < bert_param_count */
 bert_param *bert_param_find(bert_model *m, const char *name);   /* NULL if absent */
-float *bert_params(bert_model *m, size_t *n);           /* the whole flat parameter buffer, n floats */
-float *bert_grads(bert_model *m, size_t *n);            /* the flat gradient buffer, n floats */
+/* The flat parameter / gradient buffers, n floats each, in the backend's
+ * memory: host memory on the CPU backend, DEVICE memory on CUDA (pass them
+ * to the backend's ops only; copy with be->to_host/to_device). */
+float *bert_params(bert_model *m, size_t *n);
+float *bert_grads(bert_model *m, size_t *n);
+/* grads *= s, through the backend (the data-parallel share of a rank). */
+void bert_grads_scale(bert_model *m, float s);
 const bert_config *bert_get_config(const bert_model *m);   /* the model's copy (no id2label/json) */
-struct pt_backend;
 const struct pt_backend *bert_get_backend(const bert_model *m);   /* the ops the model runs on (lib/backend.h) */
+
+/* Host copies of one parameter's values: host [p->numel] floats. p must be
+ * one of m's parameters. On the CPU backend a memcpy; else a backend copy. */
+void bert_param_get(bert_model *m, const bert_param *p, float *host);
+void bert_param_set(bert_model *m, const bert_param *p, const float *host);
 
 /* HF _init_weights for that tensor: Linear/Embedding weight
  * normal(0, initializer_range) (the padding_idx row of the word embeddings
  * zeroed, as HF does), bias 0, LayerNorm weight 1 bias 0. The normals come
  * from the counter-based generator (lib/rng.h) keyed by (seed, tensor
- * index), so the same seed gives the same weights on every backend. */
+ * index), so the same seed gives the same weights on every backend: the
+ * values are drawn on the host (CPU backend) and copied into p's model with
+ * bert_param_set. */
 void bert_init_param(bert_param *p, const bert_config *c, uint64_t seed);
 
 typedef struct {
@@ -55,7 +73,9 @@ typedef struct {
 	const float *float_labels;       /* [B] regression targets (num_labels == 1), or NULL */
 } bert_batch;
 
-/* Forward pass; writes logits [B, num_labels]; returns the mean loss when
+/* Forward pass; uploads the batch (host memory) into the model's backend
+ * buffers; writes logits [B, num_labels] (host memory; NULL: not copied
+ * out); returns the mean loss when
  * labels are given (cross-entropy, or MSE when num_labels == 1), else NAN.
  * training != 0 turns dropout on, with masks drawn from a counter-based
  * generator keyed by dropout_seed (so a CUDA backend can reproduce the same

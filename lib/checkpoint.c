@@ -1,5 +1,6 @@
 /* checkpoint: load/save Hugging Face model folders. */
 #include "checkpoint.h"
+#include "backend.h"
 #include "safetensors.h"
 #include "util.h"
 
@@ -104,6 +105,10 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
 		if (starts_with(st_at(f, i)->name, "bert."))
 			bare = 0;
 	char *loaded = pt_calloc(np, 1);
+	/* host staging for a device backend; on the CPU, tensors are converted in place */
+	int on_cpu = bert_get_backend(m) == &pt_cpu_backend;
+	float *host = NULL;
+	size_t host_cap = 0;
 	name_list unused = {0}, fresh = {0};
 	for (size_t i = 0; i < n; i++) {
 		const st_tensor *t = st_at(f, i);
@@ -131,7 +136,17 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
 		if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16 && t->dtype != ST_F64)
 			pt_die("%s: tensor '%s' has dtype %s, expected a floating-point type", model_dir, t->name,
 			       st_dtype_name(t->dtype));
-		st_to_f32(t, p->data);
+		if (on_cpu) {
+			st_to_f32(t, p->data);
+		} else {
+			if (p->numel > host_cap) {
+				free(host);
+				host = pt_malloc(p->numel * sizeof(float));
+				host_cap = p->numel;
+			}
+			st_to_f32(t, host);
+			bert_param_set(m, p, host);
+		}
 		loaded[p - bert_param_at(m, 0)] = 1;
 	}
 	for (size_t i = 0; i < np; i++) {
@@ -151,6 +166,7 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
 			model_dir, (unsigned long long)seed, fresh.s);
 	free(unused.s);
 	free(fresh.s);
+	free(host);
 	free(loaded);
 	st_close(f);
 }
@@ -162,6 +178,16 @@ void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, cons
 {
 	size_t np = bert_param_count(m);
 	st_out *o = pt_calloc(np, sizeof *o);
+	/* a device backend's parameters are copied to the host first, at the same offsets */
+	size_t nf;
+	float *base = bert_params(m, &nf), *host = NULL;
+	if (bert_get_backend(m) != &pt_cpu_backend) {
+		host = pt_malloc(nf * sizeof(float));
+		for (size_t i = 0; i < np; i++) {
+			bert_param *p = bert_param_at(m, i);
+			bert_param_get(m, p, host + (p->data - base));
+		}
+	}
 	for (size_t i = 0; i < np; i++) {
 		bert_param *p = bert_param_at(m, i);
 		o[i].name = p->name;
@@ -169,12 +195,13 @@ void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, cons
 		o[i].ndim = p->ndim;
 		o[i].shape[0] = p->shape[0];
 		o[i].shape[1] = p->shape[1];
-		o[i].data = p->data;
+		o[i].data = host ? host + (p->data - base) : p->data;
 	}
 	char *path = path_join(dir, "model.safetensors");
 	st_save(path, o, np);
 	free(path);
 	free(o);
+	free(host);
 	path = path_join(dir, "config.json");
 	bert_config_save(c, path);
 	free(path);

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-void adamw_init(adamw_state *s, size_t n, float weight_decay)
+static void init_on(adamw_state *s, size_t n, float weight_decay, const pt_backend *be)
 {
 	s->beta1 = 0.9f;
 	s->beta2 = 0.999f;
@@ -14,8 +14,37 @@ void adamw_init(adamw_state *s, size_t n, float weight_decay)
 	s->weight_decay = weight_decay;
 	s->step = 0;
 	s->n = n;
-	s->m = pt_calloc(n ? n : 1, sizeof(float));
-	s->v = pt_calloc(n ? n : 1, sizeof(float));
+	s->be = be;
+	s->m = be->alloc((n ? n : 1) * sizeof(float));   /* zeroed */
+	s->v = be->alloc((n ? n : 1) * sizeof(float));
+}
+
+void adamw_init(adamw_state *s, size_t n, float weight_decay)
+{
+	init_on(s, n, weight_decay, &pt_cpu_backend);
+}
+
+void adamw_init_for(adamw_state *s, bert_model *model, float weight_decay)
+{
+	size_t n;
+	bert_params(model, &n);
+	init_on(s, n, weight_decay, bert_get_backend(model));
+}
+
+void adamw_get_moments(const adamw_state *s, float *m, float *v)
+{
+	if (m)
+		s->be->to_host(m, s->m, s->n * sizeof(float));
+	if (v)
+		s->be->to_host(v, s->v, s->n * sizeof(float));
+}
+
+void adamw_set_moments(adamw_state *s, const float *m, const float *v)
+{
+	if (m)
+		s->be->to_device(s->m, m, s->n * sizeof(float));
+	if (v)
+		s->be->to_device(s->v, v, s->n * sizeof(float));
 }
 
 void adamw_step(adamw_state *s, bert_model *model, float lr)
@@ -25,6 +54,8 @@ void adamw_step(adamw_state *s, bert_model *model, float lr)
 	float *base = bert_params(model, &n);
 	if (n != s->n)
 		pt_die("adamw_step: optimizer state holds %zu parameters, the model %zu", s->n, n);
+	if (be != s->be)
+		pt_die("adamw_step: optimizer state is on the %s backend, the model on %s", s->be->name, be->name);
 	s->step++;
 	for (size_t i = 0; i < bert_param_count(model); i++) {
 		bert_param *p = bert_param_at(model, i);
@@ -56,8 +87,10 @@ double linear_schedule_lr(double base_lr, int64_t step, int64_t warmup, int64_t 
 
 void adamw_free(adamw_state *s)
 {
-	free(s->m);
-	free(s->v);
+	if (s->be) {
+		s->be->release(s->m);
+		s->be->release(s->v);
+	}
 	s->m = s->v = NULL;
 	s->n = 0;
 }

@@ -11,12 +11,23 @@
 typedef struct {
 	float beta1, beta2, eps, weight_decay;
 	int64_t step;   /* optimizer steps taken so far */
-	float *m, *v;   /* [n] first/second moments, same layout as the params */
+	float *m, *v;   /* [n] first/second moments, same layout as the params, in be's memory
+	                   (device memory on CUDA: copy with adamw_get/set_moments) */
 	size_t n;
+	const struct pt_backend *be;   /* the backend that allocated m and v */
 } adamw_state;
 
-/* Allocates zeroed moments for n parameters; betas 0.9/0.999, eps 1e-8. */
+/* Allocates zeroed moments for n parameters on the CPU backend; betas
+ * 0.9/0.999, eps 1e-8. */
 void adamw_init(adamw_state *s, size_t n, float weight_decay);
+
+/* The same for model's parameters, the moments allocated by the model's
+ * backend (bert_get_backend). */
+void adamw_init_for(adamw_state *s, bert_model *model, float weight_decay);
+
+/* Host copies of the moments: m, v [s->n] floats each (either may be NULL). */
+void adamw_get_moments(const adamw_state *s, float *m, float *v);
+void adamw_set_moments(adamw_state *s, const float *m, const float *v);
 
 /* One torch.optim.AdamW step at learning rate lr over the whole parameter
  * buffer of model (decoupled decay p -= lr*wd*p, then the bias-corrected
@@ -34,7 +45,7 @@ double clip_grad_norm(bert_model *model, double max_norm);
  * `total`. */
 double linear_schedule_lr(double base_lr, int64_t step, int64_t warmup, int64_t total);
 
-/* Frees the moments. */
+/* Frees the moments (through the backend that allocated them). */
 void adamw_free(adamw_state *s);
 
 #endif

@@ -1,14 +1,13 @@
 /* predict: batches in, one prediction record per example out. */
 #include "predict.h"
+#include "backend.h"
+#include "device.h"
 #include "pyfloat.h"
 #include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef PT_HAVE_CUDA
-#include "cuda/cuda.h"
-#endif
 
 /* numpy.argmax: the first maximum; the first NaN if there is one. */
 static int argmax(const float *v, int n)
@@ -87,18 +86,10 @@ void predict_report(FILE *f, const predict_stats *st)
 	fprintf(f, "{\"eval_loss\": %s, \"eval_samples\": %ld}\n", buf, st->loss_examples);
 }
 
-const char *predict_device(const char *name)
+const pt_backend *predict_device(const char *name)
 {
-	if (strcmp(name, "cpu") == 0 || strcmp(name, "auto") == 0)
-		return "cpu";
-	if (strcmp(name, "cuda") != 0)
-		pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", name);
-#ifndef PT_HAVE_CUDA
-	pt_die("--device cuda: this build has no CUDA support (nvcc was not found when it was built); "
-	       "use --device cpu");
-#else
-	if (!pt_cuda_available())
-		pt_die("--device cuda: no usable CUDA device (driver or device missing); use --device cpu");
-	pt_die("--device cuda: the model cannot run on the CUDA backend in this build yet; use --device cpu");
-#endif
+	const pt_backend *be = pt_device_select(name);
+	if (be != &pt_cpu_backend)
+		pt_warn("device: %s", pt_device_describe(be));
+	return be;
 }

@@ -38,11 +38,10 @@ double predict_eval_loss(const predict_stats *st);
  * float repr), when some batch had labels; nothing otherwise. */
 void predict_report(FILE *f, const predict_stats *st);
 
-/* Checks a --device value: "cpu" and "auto" run on the CPU backend (the
- * model has no device switch yet, so auto picks the CPU); "cuda" dies
- * with one line saying why it cannot run (a build without CUDA, no
- * device, or a model without a CUDA path). Anything else is a usage
- * error (exit 2). Returns the backend name used. */
-const char *predict_device(const char *name);
+/* The backend for a --device value (pt_device_select, lib/device.h: "cpu",
+ * "cuda" or "auto"; dies with one line when cuda cannot run, exit 2 on
+ * anything else). When it is not the CPU, says so on stderr in one line
+ * ("PROG: device: cuda (NVIDIA H200, device 0 of 1)"). */
+const struct pt_backend *predict_device(const char *name);
 
 #endif

@@ -16,6 +16,7 @@
 #include "bert.h"
 #include "checkpoint.h"
 #include "config.h"
+#include "device.h"
 #include "dist.h"
 #include "optim.h"
 #include "predict.h"
@@ -349,11 +350,14 @@ static void evaluate(trainer *t)
 static void save_optimizer(const trainer *t, const char *dir)
 {
 	char *p = path_join(dir, "optimizer.safetensors");
+	float *m = pt_malloc(2 * t->opt.n * sizeof(float)), *v = m + t->opt.n;
+	adamw_get_moments(&t->opt, m, v);
 	st_out out[2] = {
-		{"exp_avg", ST_F32, 1, {(int64_t)t->opt.n}, t->opt.m},
-		{"exp_avg_sq", ST_F32, 1, {(int64_t)t->opt.n}, t->opt.v},
+		{"exp_avg", ST_F32, 1, {(int64_t)t->opt.n}, m},
+		{"exp_avg_sq", ST_F32, 1, {(int64_t)t->opt.n}, v},
 	};
 	st_save(p, out, 2);
+	free(m);
 	free(p);
 }
 
@@ -485,8 +489,11 @@ static void resume(trainer *t, const char *dir)
 	if (!m || !v || m->dtype != ST_F32 || v->dtype != ST_F32 || st_numel(m) != t->opt.n ||
 	    st_numel(v) != t->opt.n)
 		pt_die("%s: expected F32 tensors exp_avg and exp_avg_sq of %zu values", op, t->opt.n);
-	memcpy(t->opt.m, m->data, t->opt.n * sizeof(float));
-	memcpy(t->opt.v, v->data, t->opt.n * sizeof(float));
+	float *hm = pt_malloc(2 * t->opt.n * sizeof(float)), *hv = hm + t->opt.n;
+	memcpy(hm, m->data, t->opt.n * sizeof(float));   /* the mmap may be unaligned */
+	memcpy(hv, v->data, t->opt.n * sizeof(float));
+	adamw_set_moments(&t->opt, hm, hv);
+	free(hm);
 	st_close(f);
 	free(op);
 	t->opt.step = step;
@@ -564,10 +571,18 @@ static float train_step_grads(trainer *t, const bert_batch *gb, uint64_t dseed, 
 	if (sub.B > 0) {
 		loss = share * bert_forward(t->model, &sub, 1, mix64(dseed + (uint64_t)R), logits);
 		bert_backward(t->model);
-		for (size_t i = 0; i < n; i++)
-			g[i] *= (float)share;
+		bert_grads_scale(t->model, (float)share);
 	}
-	dist_allreduce_sum_f32(g, n);
+	const pt_backend *be = bert_get_backend(t->model);
+	if (be == &pt_cpu_backend) {
+		dist_allreduce_sum_f32(g, n);
+	} else {   /* device gradients: all-reduced through a host copy */
+		float *h = pt_malloc(n * sizeof(float));
+		be->to_host(h, g, n * sizeof(float));
+		dist_allreduce_sum_f32(h, n);
+		be->to_device(g, h, n * sizeof(float));
+		free(h);
+	}
 	dist_allreduce_sum_f64(&loss, 1);
 	return (float)loss;
 }
@@ -603,6 +618,9 @@ void train_run(const train_opts *o)
 	int lead = dist_rank() == 0;
 	trainer t = {0};
 	t.o = o;
+	const pt_backend *be = pt_device_select(o->device ? o->device : "cpu");
+	if (lead && be != &pt_cpu_backend)
+		pt_warn("device: %s", pt_device_describe(be));
 	bert_config_load(o->model_dir, &t.cfg);
 	if (o->num_labels)
 		bert_config_set_num_labels(&t.cfg, o->num_labels);
@@ -624,10 +642,10 @@ void train_run(const train_opts *o)
 	t.warmup = o->warmup_steps > 0 ? o->warmup_steps
 				       : (int64_t)ceil(o->warmup_ratio * (double)t.total_steps);
 
-	t.model = bert_create(&t.cfg);
+	t.model = bert_create_on(&t.cfg, be);
 	size_t np;
 	bert_params(t.model, &np);
-	adamw_init(&t.opt, np, (float)o->weight_decay);
+	adamw_init_for(&t.opt, t.model, (float)o->weight_decay);
 	if (lead && mkdir(o->output_dir, 0777) != 0 && errno != EEXIST)
 		pt_die("%s: cannot create: %s", o->output_dir, strerror(errno));
 	if (o->resume_dir) {

@@ -40,6 +40,7 @@ typedef struct {
 	uint64_t seed;
 	int shuffle;               /* fresh batch order every epoch */
 	int progress;              /* progress bar on stderr */
+	const char *device;        /* --device: cpu, cuda or auto (pt_device_select; NULL: cpu) */
 } train_opts;
 
 /* Fills o with the Trainer's defaults. */

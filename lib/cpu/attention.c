@@ -1,11 +1,31 @@
 /* CPU backend: multi-head self-attention. Per (batch, head) the products are
  * sgemm calls on strided views of q, k, v [B,T,C] (leading dimension C), so
- * nothing is transposed or copied; softmax and dropout are OpenMP loops. */
+ * nothing is transposed or copied. The (batch, head) pairs are spread over
+ * the OpenMP threads, each running its small sgemms single-threaded
+ * (OpenBLAS is set to 1 thread for the region and restored after), with
+ * the softmax and dropout of that pair done in the same pass while it is
+ * in cache. Every element is computed exactly as by one sgemm per pair and
+ * row-wise loops, so the thread count does not change the results. */
 #include "cpu/ops.h"
 
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+
+/* OpenBLAS single-threaded while the caller's OpenMP threads share the work. */
+static int blas_serial_begin(void)
+{
+	int n = openblas_get_num_threads();
+	if (n > 1)
+		openblas_set_num_threads(1);
+	return n;
+}
+
+static void blas_serial_end(int n)
+{
+	if (n > 1)
+		openblas_set_num_threads(n);
+}
 
 void cpu_attention_forward(float *ctx, float *att, float *att_drop, const float *q, const float *k,
 			   const float *v, const int32_t *mask, int B, int T, int C, int NH,
@@ -14,39 +34,42 @@ void cpu_attention_forward(float *ctx, float *att, float *att_drop, const float 
 	int hd = C / NH;
 	float scale = 1.0f / sqrtf((float)hd);
 	size_t TT = (size_t)T * T;
-	for (int b = 0; b < B; b++)
-		for (int h = 0; h < NH; h++) {
-			size_t off = (size_t)b * T * C + (size_t)h * hd;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, q + off, C,
-				    k + off, C, 0.0f, att + ((size_t)b * NH + h) * TT, T);
-		}
-	/* + (1 - mask) * finfo(float32).min, then softmax over the last axis */
+	int drop = p > 0, copy = !drop && att_drop != att;
+	int nblas = blas_serial_begin();
 	#pragma omp parallel for schedule(static)
-	for (size_t r = 0; r < (size_t)B * NH * T; r++) {
-		float *a = att + r * T;
-		const int32_t *mk = mask + (r / ((size_t)NH * T)) * T;
-		float mx = -INFINITY;
-		for (int j = 0; j < T; j++) {
-			a[j] += mk[j] ? 0.0f : -FLT_MAX;
-			mx = a[j] > mx ? a[j] : mx;
+	for (int bh = 0; bh < B * NH; bh++) {
+		int b = bh / NH, h = bh % NH;
+		size_t off = (size_t)b * T * C + (size_t)h * hd;
+		float *A = att + (size_t)bh * TT, *AD = att_drop + (size_t)bh * TT;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, q + off, C,
+			    k + off, C, 0.0f, A, T);
+		/* + (1 - mask) * finfo(float32).min, then softmax over the last axis */
+		const int32_t *mk = mask + (size_t)b * T;
+		for (int i = 0; i < T; i++) {
+			float *a = A + (size_t)i * T;
+			float mx = -INFINITY;
+			for (int j = 0; j < T; j++) {
+				a[j] += mk[j] ? 0.0f : -FLT_MAX;
+				mx = a[j] > mx ? a[j] : mx;
+			}
+			float sum = 0;
+			for (int j = 0; j < T; j++) {
+				a[j] = expf(a[j] - mx);
+				sum += a[j];
+			}
+			float inv = 1.0f / sum;
+			for (int j = 0; j < T; j++)
+				a[j] *= inv;
 		}
-		float sum = 0;
-		for (int j = 0; j < T; j++) {
-			a[j] = expf(a[j] - mx);
-			sum += a[j];
-		}
-		float inv = 1.0f / sum;
-		for (int j = 0; j < T; j++)
-			a[j] *= inv;
+		if (drop)
+			cpu_dropout_range(att_drop, att, (size_t)bh * TT, (size_t)(bh + 1) * TT, p, seed, stream);
+		else if (copy)
+			for (size_t i = 0; i < TT; i++)
+				AD[i] = A[i];
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f,
+			    AD, T, v + off, C, 0.0f, ctx + off, C);
 	}
-	if (att_drop != att || p > 0)
-		cpu_dropout_forward(att_drop, att, NULL, (size_t)B * NH * TT, p, seed, stream);
-	for (int b = 0; b < B; b++)
-		for (int h = 0; h < NH; h++) {
-			size_t off = (size_t)b * T * C + (size_t)h * hd;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f,
-				    att_drop + ((size_t)b * NH + h) * TT, T, v + off, C, 0.0f, ctx + off, C);
-		}
+	blas_serial_end(nblas);
 }
 
 void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const float *dctx,
@@ -56,35 +79,33 @@ void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const 
 	int hd = C / NH;
 	float scale = 1.0f / sqrtf((float)hd);
 	size_t TT = (size_t)T * T;
-	for (int b = 0; b < B; b++)
-		for (int h = 0; h < NH; h++) {
-			size_t off = (size_t)b * T * C + (size_t)h * hd;
-			float *da = datt + ((size_t)b * NH + h) * TT;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dctx + off, C,
-				    v + off, C, 0.0f, da, T);
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f,
-				    att_drop + ((size_t)b * NH + h) * TT, T, dctx + off, C, 0.0f, dv + off, C);
-		}
-	if (p > 0)
-		cpu_dropout_backward(datt, datt, (size_t)B * NH * TT, p, seed, stream);
-	/* softmax backward: d = a * (da - sum(a * da)) */
+	int nblas = blas_serial_begin();
 	#pragma omp parallel for schedule(static)
-	for (size_t r = 0; r < (size_t)B * NH * T; r++) {
-		const float *a = att + r * T;
-		float *da = datt + r * T;
-		float dot = 0;
-		for (int j = 0; j < T; j++)
-			dot += a[j] * da[j];
-		for (int j = 0; j < T; j++)
-			da[j] = a[j] * (da[j] - dot);
-	}
-	for (int b = 0; b < B; b++)
-		for (int h = 0; h < NH; h++) {
-			size_t off = (size_t)b * T * C + (size_t)h * hd;
-			const float *da = datt + ((size_t)b * NH + h) * TT;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, scale, da, T,
-				    k + off, C, 0.0f, dq + off, C);
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, scale, da, T,
-				    q + off, C, 0.0f, dk + off, C);
+	for (int bh = 0; bh < B * NH; bh++) {
+		int b = bh / NH, h = bh % NH;
+		size_t off = (size_t)b * T * C + (size_t)h * hd;
+		float *D = datt + (size_t)bh * TT;
+		const float *A = att + (size_t)bh * TT;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dctx + off, C,
+			    v + off, C, 0.0f, D, T);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f,
+			    att_drop + (size_t)bh * TT, T, dctx + off, C, 0.0f, dv + off, C);
+		if (p > 0)
+			cpu_dropout_range(datt, datt, (size_t)bh * TT, (size_t)(bh + 1) * TT, p, seed, stream);
+		/* softmax backward: d = a * (da - sum(a * da)) */
+		for (int i = 0; i < T; i++) {
+			const float *a = A + (size_t)i * T;
+			float *da = D + (size_t)i * T;
+			float dot = 0;
+			for (int j = 0; j < T; j++)
+				dot += a[j] * da[j];
+			for (int j = 0; j < T; j++)
+				da[j] = a[j] * (da[j] - dot);
 		}
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, scale, D, T,
+			    k + off, C, 0.0f, dq + off, C);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, scale, D, T,
+			    q + off, C, 0.0f, dk + off, C);
+	}
+	blas_serial_end(nblas);
 }

@@ -4,6 +4,10 @@
 #include "util.h"
 
 #include <math.h>
+#include <omp.h>
+#ifdef __SSE2__
+#include <immintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +30,21 @@ void cpu_copy(void *dst, const void *src, size_t bytes)
 
 void cpu_fill(float *x, size_t n, float v)
 {
+	if (v == 0.0f && !signbit(v)) {   /* zero_grad: memset, split across the threads */
+		if (n < ((size_t)1 << 16)) {
+			memset(x, 0, n * sizeof(float));
+			return;
+		}
+		#pragma omp parallel
+		{
+			int nt = omp_get_num_threads(), id = omp_get_thread_num();
+			size_t per = (n + nt - 1) / nt, lo = per * id < n ? per * id : n;
+			size_t hi = lo + per < n ? lo + per : n;
+			memset(x + lo, 0, (hi - lo) * sizeof(float));
+		}
+		return;
+	}
+	#pragma omp parallel for simd schedule(static)
 	for (size_t i = 0; i < n; i++)
 		x[i] = v;
 }
@@ -40,7 +59,7 @@ void cpu_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed, u
 double cpu_sumsq(const float *x, size_t n)
 {
 	double s = 0;
-	#pragma omp parallel for reduction(+:s) schedule(static)
+	#pragma omp parallel for simd reduction(+:s) schedule(static)
 	for (size_t i = 0; i < n; i++)
 		s += (double)x[i] * x[i];
 	return s;
@@ -48,9 +67,44 @@ double cpu_sumsq(const float *x, size_t n)
 
 void cpu_scale(float *x, size_t n, float s)
 {
-	#pragma omp parallel for schedule(static)
+	#pragma omp parallel for simd schedule(static)
 	for (size_t i = 0; i < n; i++)
 		x[i] *= s;
+}
+
+/* One chunk of the update. The SSE path does the same IEEE operations in
+ * the same order as the scalar loop (sqrt and division are correctly
+ * rounded in SIMD too, nothing is fused), so the results are the same bits. */
+static void adamw_chunk(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+			size_t n, float decay, float step_size, float bc2_sqrt, float beta1, float beta2, float eps)
+{
+	float w1 = 1.0f - beta1, w2 = 1.0f - beta2;
+	size_t i = 0;
+#ifdef __SSE2__
+	__m128 vdecay = _mm_set1_ps(decay), vw1 = _mm_set1_ps(w1), vw2 = _mm_set1_ps(w2);
+	__m128 vb2 = _mm_set1_ps(beta2), vbc2 = _mm_set1_ps(bc2_sqrt), veps = _mm_set1_ps(eps);
+	__m128 vstep = _mm_set1_ps(step_size);
+	for (; i + 4 <= n; i += 4) {
+		__m128 gi = _mm_loadu_ps(g + i), mi0 = _mm_loadu_ps(m + i);
+		__m128 pi = _mm_mul_ps(_mm_loadu_ps(p + i), vdecay);
+		__m128 mi = _mm_add_ps(mi0, _mm_mul_ps(vw1, _mm_sub_ps(gi, mi0)));
+		__m128 vi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), vb2), _mm_mul_ps(_mm_mul_ps(vw2, gi), gi));
+		__m128 denom = _mm_add_ps(_mm_div_ps(_mm_sqrt_ps(vi), vbc2), veps);
+		_mm_storeu_ps(m + i, mi);
+		_mm_storeu_ps(v + i, vi);
+		_mm_storeu_ps(p + i, _mm_sub_ps(pi, _mm_mul_ps(vstep, _mm_div_ps(mi, denom))));
+	}
+#endif
+	for (; i < n; i++) {
+		float gi = g[i];
+		float pi = p[i] * decay;
+		float mi = m[i] + w1 * (gi - m[i]);
+		float vi = v[i] * beta2 + w2 * gi * gi;
+		float denom = sqrtf(vi) / bc2_sqrt + eps;
+		m[i] = mi;
+		v[i] = vi;
+		p[i] = pi - step_size * (mi / denom);
+	}
 }
 
 /* Mirrors torch.optim.adamw's single-tensor path operation by operation. */
@@ -62,16 +116,11 @@ void cpu_adamw_update(float *p, const float *g, float *m, float *v, size_t n, fl
 	double bc2 = 1.0 - pow((double)beta2, (double)t);
 	float step_size = (float)(lr / bc1);
 	float bc2_sqrt = (float)sqrt(bc2);
-	float w1 = 1.0f - beta1, w2 = 1.0f - beta2;
-	#pragma omp parallel for schedule(static)
-	for (size_t i = 0; i < n; i++) {
-		float gi = g[i];
-		float pi = p[i] * decay;
-		float mi = m[i] + w1 * (gi - m[i]);
-		float vi = v[i] * beta2 + w2 * gi * gi;
-		float denom = sqrtf(vi) / bc2_sqrt + eps;
-		m[i] = mi;
-		v[i] = vi;
-		p[i] = pi - step_size * (mi / denom);
+	const size_t chunk = 16384;
+	size_t nc = (n + chunk - 1) / chunk;
+	#pragma omp parallel for schedule(static) if (n > chunk)
+	for (size_t c = 0; c < nc; c++) {
+		size_t lo = c * chunk, len = n - lo < chunk ? n - lo : chunk;
+		adamw_chunk(p + lo, g + lo, m + lo, v + lo, len, decay, step_size, bc2_sqrt, beta1, beta2, eps);
 	}
 }

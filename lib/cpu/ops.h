@@ -45,6 +45,10 @@ void cpu_gelu_backward(float *dinp, const float *inp, const float *dout, size_t 
 void cpu_dropout_forward(float *out, const float *inp, const float *resid, size_t n,
 			 float p, uint64_t seed, uint64_t stream);
 void cpu_dropout_backward(float *dinp, const float *dout, size_t n, float p, uint64_t seed, uint64_t stream);
+/* Serial dropout of elements [lo, hi) of a site (p > 0): out[i] = inp[i] *
+ * mask(i) / (1-p), the same mask as cpu_dropout_forward/backward; out may
+ * equal inp. For callers already inside a parallel region. */
+void cpu_dropout_range(float *out, const float *inp, size_t lo, size_t hi, float p, uint64_t seed, uint64_t stream);
 
 float cpu_crossentropy_forward(float *probs, const float *logits, const int32_t *labels, int B, int NL);
 void cpu_crossentropy_backward(float *dlogits, const float *probs, const int32_t *labels, int B, int NL);

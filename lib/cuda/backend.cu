@@ -13,6 +13,8 @@ void cuda_fail(const char *file, int line, const char *call, const char *what)
 	exit(1);
 }
 
+static char cuda_what[320];
+
 extern "C" int pt_cuda_available(void)
 {
 	static int known = -1;
@@ -20,9 +22,30 @@ extern "C" int pt_cuda_available(void)
 		int n = 0;
 		cudaError_t e = cudaGetDeviceCount(&n);
 		known = e == cudaSuccess && n > 0;
+		if (e != cudaSuccess)
+			snprintf(cuda_what, sizeof cuda_what, "cudaGetDeviceCount: %s", cudaGetErrorString(e));
+		else if (n < 1)
+			snprintf(cuda_what, sizeof cuda_what, "cudaGetDeviceCount: 0 devices");
 		(void)cudaGetLastError();   /* leave no error behind for the next call */
 	}
 	return known;
+}
+
+extern "C" const char *pt_cuda_describe(void)
+{
+	static int described;
+	if (pt_cuda_available() && !described) {
+		int dev = 0, n = 0;
+		cudaDeviceProp prop;
+		if (cudaGetDevice(&dev) == cudaSuccess && cudaGetDeviceCount(&n) == cudaSuccess &&
+		    cudaGetDeviceProperties(&prop, dev) == cudaSuccess)
+			snprintf(cuda_what, sizeof cuda_what, "%s, device %d of %d", prop.name, dev, n);
+		else
+			snprintf(cuda_what, sizeof cuda_what, "a CUDA device");
+		(void)cudaGetLastError();
+		described = 1;
+	}
+	return cuda_what;
 }
 
 extern "C" const pt_backend *pt_cuda_backend_get(void)

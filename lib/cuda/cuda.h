@@ -23,6 +23,12 @@ extern const pt_backend pt_cuda_backend;
  * else 0. Never dies; the answer is computed once and cached. */
 int pt_cuda_available(void);
 
+/* One line about the device, never dies: when pt_cuda_available(), its
+ * name and index ("NVIDIA H200, device 0 of 1"); else why none can be used
+ * (the CUDA runtime's error, e.g. "cudaGetDeviceCount: no CUDA-capable
+ * device is detected"). A static string. */
+const char *pt_cuda_describe(void);
+
 /* &pt_cuda_backend when pt_cuda_available(), else NULL. */
 const pt_backend *pt_cuda_backend_get(void);
 

@@ -22,7 +22,8 @@ static void usage(void)
 	       "  -m, --model DIR      model folder: config.json + model.safetensors (or\n"
 	       "                       model.safetensors.index.json + shards), e.g. the\n"
 	       "                       --output-dir of train\n"
-	       "      --device D       cpu, cuda or auto (default auto)\n"
+	       "      --device D       cpu, cuda or auto (default auto: cuda when this build\n"
+	       "                       has it and a GPU is visible, else cpu)\n"
 	       "      --set KEY=VALUE  override a config.json value (e.g. num_labels=3)\n"
 	       "      --seed N         seed for weights the checkpoint lacks (default 42;\n"
 	       "                       they are reported on stderr)\n"
@@ -78,13 +79,13 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		pt_usage_error("at most one input FILE");
 	const char *in = optind < argc ? argv[optind] : "-";
-	predict_device(device);
+	const struct pt_backend *be = predict_device(device);
 
 	bert_config cfg;
 	bert_config_load(model, &cfg);
 	for (int i = 0; i < nsets; i++)
 		bert_config_set(&cfg, sets[i]);
-	bert_model *m = bert_create(&cfg);
+	bert_model *m = bert_create_on(&cfg, be);
 	checkpoint_load(m, &cfg, model, (uint64_t)seed);
 	pt_reader *r = rec_open(in);
 	/* Standard output gets the records only once every batch has passed,

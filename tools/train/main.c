@@ -41,7 +41,8 @@ static void usage(void)
 	       "      --eval-steps N         with --eval-strategy steps (default: --logging-steps)\n"
 	       "      --metric CMD           command reading prediction records, printing metrics\n"
 	       "                             JSON (e.g. 'glue-metric mrpc')\n"
-	       "      --device D             cpu (default; auto picks cpu in this build)\n"
+	       "      --device D             cpu (default), cuda, or auto (cuda when this build has\n"
+	       "                             it and a GPU is visible, else cpu)\n"
 	       "      --progress / --no-progress   progress bar on stderr (default: if a terminal)\n"
 	       "  -h, --help                 this help\n"
 	       "\n"
@@ -161,10 +162,9 @@ int main(int argc, char **argv)
 		case OPT_EVAL_STEPS: o.eval_steps = int_arg("eval-steps", optarg, 1); break;
 		case OPT_METRIC: o.metric_cmd = optarg; break;
 		case OPT_DEVICE:
-			if (strcmp(optarg, "cuda") == 0)
-				pt_die("--device cuda: this build of pipetune has no CUDA backend yet; use --device cpu");
-			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "auto") != 0)
+			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "cuda") != 0 && strcmp(optarg, "auto") != 0)
 				pt_usage_error("option '--device': expected cpu, cuda or auto, got '%s'", optarg);
+			o.device = optarg;
 			break;
 		case OPT_FROM_SCRATCH: o.from_scratch = 1; break;
 		case OPT_PROGRESS: o.progress = 1; break;

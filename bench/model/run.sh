@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# bench/model/run.sh [PYTHON] -- one bert-base-shaped training step and
+# predict throughput, pipetune's CPU backend (bench_step.c) against PyTorch +
+# transformers (torch_step.py), same shapes (B=8, T=72), same 2 threads.
+# Run from the repository root after `make`. Env: STEPS (10), WARMUP (2),
+# BATCHES (10), REPS (3: each side is run REPS times, alternating; medians).
+set -euo pipefail
+PY=${1:-/root/ref-venv/bin/python}
+STEPS=${STEPS:-10} WARMUP=${WARMUP:-2} BATCHES=${BATCHES:-10} REPS=${REPS:-3}
+export OMP_WAIT_POLICY=passive      # as train/predict re-exec themselves (lib/util.c)
+export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset: autodetect>} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-<unset>}"
+make -s -f Makefile -f bench/model/bench.mk bench-step
+BIN=build/bench/model/bench_step
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$BIN" --peak | tee "$out/peak"
+for r in $(seq "$REPS"); do
+	/usr/bin/time -v "$BIN" --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" >"$out/c.$r" 2>"$out/c.time.$r"
+	/usr/bin/time -v "$PY" bench/model/torch_step.py --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" \
+		--threads 2 >"$out/t.$r" 2>"$out/t.time.$r"
+	echo "rep $r: pipetune step $(awk '$1=="step_ms"{print $2}' "$out/c.$r") ms, torch step $(awk '$1=="step_ms"{print $2}' "$out/t.$r") ms"
+done
+echo "--- last pipetune run:"; cat "$out/c.$REPS"
+echo "--- last torch run:"; cat "$out/t.$REPS"
+"$PY" - "$out" "$REPS" <<'PYEOF'
+import statistics, sys, re
+d, reps = sys.argv[1], int(sys.argv[2])
+def kv(f):
+    return {l.split()[0]: l.split()[1] for l in open(f) if len(l.split()) >= 2}
+def rss(f):
+    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(f).read()).group(1)) / 1024
+med = lambda xs: statistics.median(xs)
+c = [kv(f"{d}/c.{r}") for r in range(1, reps + 1)]
+t = [kv(f"{d}/t.{r}") for r in range(1, reps + 1)]
+cs, ts = med(float(x["step_ms"]) for x in c), med(float(x["step_ms"]) for x in t)
+cp, tp = med(float(x["predict_examples_per_s"]) for x in c), med(float(x["predict_examples_per_s"]) for x in t)
+cr, tr = med(rss(f"{d}/c.time.{r}") for r in range(1, reps + 1)), med(rss(f"{d}/t.time.{r}") for r in range(1, reps + 1))
+peak = float(kv(f"{d}/peak")["sgemm_2048_gflops"])
+gf = float(c[0]["step_gemm_gflop"])
+print(f"median of {reps}: train step pipetune {cs:.0f} ms vs torch {ts:.0f} ms: {ts / cs:.2f}x")
+print(f"  predict pipetune {cp:.1f} ex/s vs torch {tp:.1f} ex/s: {cp / tp:.2f}x")
+print(f"  peak RSS (time -v) pipetune {cr:.0f} MB vs torch {tr:.0f} MB: {cr / tr:.2f} of torch's")
+print(f"  step GEMMs {gf:.1f} GFLOP: pipetune {gf / cs * 1e3:.0f} GFLOP/s = {gf / cs * 1e3 / peak:.0%} of the "
+      f"2048^3 sgemm ({peak:.0f} GFLOP/s); torch {gf / ts * 1e3:.0f} GFLOP/s = {gf / ts * 1e3 / peak:.0%}")
+PYEOF

@@ -1,0 +1,78 @@
+"""torch_step: the same work as bench_step.c with transformers'
+BertForSequenceClassification (bert-base-uncased shapes, random init, eager
+attention, dropout 0.1 on): zero_grad, forward, backward,
+clip_grad_norm_(1.0), torch.optim.AdamW step at B=8, T=72; then eval-mode
+forward throughput under torch.inference_mode(). Same output format.
+
+    python torch_step.py [--steps N] [--warmup W] [--batches P] [--threads 2]
+"""
+import argparse
+import resource
+import statistics
+import time
+
+import torch
+from transformers import BertConfig, BertForSequenceClassification
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--batches", type=int, default=10)
+    ap.add_argument("--layers", type=int, default=12)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    B, T = 8, 72
+    cfg = BertConfig(vocab_size=30522, hidden_size=768, num_hidden_layers=a.layers,
+                     num_attention_heads=12, intermediate_size=3072, num_labels=2,
+                     hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
+                     attn_implementation="eager")
+    model = BertForSequenceClassification(cfg)
+    model.config._attn_implementation = "eager"
+    model.train()
+    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
+    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=2e-5)
+    g = torch.Generator().manual_seed(12345)
+    ids = torch.randint(1000, 30000, (B, T), generator=g)
+    batch = dict(input_ids=ids, token_type_ids=torch.zeros_like(ids),
+                 attention_mask=torch.ones_like(ids), labels=torch.arange(B) % 2)
+    ts = []
+    for i in range(a.warmup + a.steps):
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        ts.append(time.perf_counter() - t0)
+    step = statistics.median(ts[a.warmup:])
+    rss_train = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    model.eval()
+    pb = {k: v for k, v in batch.items() if k != "labels"}
+    ts = []
+    with torch.inference_mode():
+        model(**pb)
+        for _ in range(a.batches):
+            t0 = time.perf_counter()
+            model(**pb)
+            ts.append(time.perf_counter() - t0)
+    pred = statistics.median(ts)
+    print(f"layers {a.layers}\nbatch {B}x{T}")
+    print(f"step_ms {step * 1e3:.1f}")
+    print(f"step_examples_per_s {B / step:.2f}")
+    print(f"loss_last {loss.item():.4f}")
+    print(f"predict_batch_ms {pred * 1e3:.1f}")
+    print(f"predict_examples_per_s {B / pred:.1f}")
+    print(f"peak_rss_train_mb {rss_train:.1f}")
+    print(f"peak_rss_mb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+    print(f"torch {torch.__version__} threads {torch.get_num_threads()} "
+          f"mkldnn {torch.backends.mkldnn.is_available()} mkl {torch.backends.mkl.is_available()}")
+
+
+if __name__ == "__main__":
+    main()

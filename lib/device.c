@@ -1,0 +1,40 @@
+/* device: --device cpu|cuda|auto -> a backend (see device.h). */
+#include "device.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+#ifdef PT_HAVE_CUDA
+#include "cuda/cuda.h"
+#endif
+
+const pt_backend *pt_device_select(const char *name)
+{
+	if (!name || (strcmp(name, "cpu") != 0 && strcmp(name, "cuda") != 0 && strcmp(name, "auto") != 0))
+		pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", name ? name : "(null)");
+	if (strcmp(name, "cpu") == 0)
+		return &pt_cpu_backend;
+#ifdef PT_HAVE_CUDA
+	if (pt_cuda_available())
+		return &pt_cuda_backend;
+	if (strcmp(name, "cuda") == 0)
+		pt_die("--device cuda: no CUDA device is visible (%s); use --device cpu or auto", pt_cuda_describe());
+#else
+	if (strcmp(name, "cuda") == 0)
+		pt_die("--device cuda: this build has no CUDA support (nvcc was not found at build time); "
+		       "use --device cpu or auto");
+#endif
+	return &pt_cpu_backend;
+}
+
+const char *pt_device_describe(const pt_backend *be)
+{
+#ifdef PT_HAVE_CUDA
+	if (be == &pt_cuda_backend) {
+		static char buf[400];
+		snprintf(buf, sizeof buf, "cuda (%s)", pt_cuda_describe());
+		return buf;
+	}
+#endif
+	return be->name;
+}
