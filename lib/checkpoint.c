@@ -16,17 +16,9 @@ const char ckpt_convert_hint[] =
 	"save_file({k:v.contiguous().clone() for k,v in sd.items()},d+'/model.safetensors',"
 	"metadata={'format':'pt'})\" DIR";
 
-static char *path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *s = pt_malloc(n);
-	snprintf(s, n, "%s/%s", dir, name);
-	return s;
-}
-
 static int file_exists(const char *dir, const char *name)
 {
-	char *p = path_join(dir, name);
+	char *p = pt_path_join(dir, name);
 	struct stat st;
 	int ok = stat(p, &st) == 0;
 	free(p);
@@ -197,12 +189,12 @@ void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, cons
 		o[i].shape[1] = p->shape[1];
 		o[i].data = host ? host + (p->data - base) : p->data;
 	}
-	char *path = path_join(dir, "model.safetensors");
+	char *path = pt_path_join(dir, "model.safetensors");
 	st_save(path, o, np);
 	free(path);
 	free(o);
 	free(host);
-	path = path_join(dir, "config.json");
+	path = pt_path_join(dir, "config.json");
 	bert_config_save(c, path);
 	free(path);
 	if (src_model_dir)
@@ -220,7 +212,7 @@ void checkpoint_save(bert_model *m, const bert_config *c, const char *out_dir, c
 
 int ckpt_copy_file(const char *src_dir, const char *dir, const char *name)
 {
-	char *src = path_join(src_dir, name);
+	char *src = pt_path_join(src_dir, name);
 	struct stat st;
 	if (stat(src, &st) != 0) {
 		free(src);
@@ -230,7 +222,7 @@ int ckpt_copy_file(const char *src_dir, const char *dir, const char *name)
 	char *data = pt_read_file(src, &len);
 	if (!data)
 		pt_die("%s: cannot read: %s", src, strerror(errno));
-	char *dst = path_join(dir, name);
+	char *dst = pt_path_join(dir, name);
 	if (pt_write_file_atomic(dst, data, len) != 0)
 		pt_die("%s: cannot write: %s", dst, strerror(errno));
 	free(dst);

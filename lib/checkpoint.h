@@ -60,6 +60,8 @@ int ckpt_copy_file(const char *src_dir, const char *dir, const char *name);
  * never deletes unrelated files. */
 void ckpt_dir_commit(const char *tmp, const char *out_dir);
 
+/* Removes path and everything below it; 0, or -1 with errno set. */
+int ckpt_rm_tree(const char *path);
 /* The message's one-liner: the Python command that converts a folder's
  * pytorch_model.bin to model.safetensors. */
 extern const char ckpt_convert_hint[];

@@ -33,7 +33,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 }
 
 /* rm -rf path; 0 on success. */
-static int rm_tree(const char *path)
+int ckpt_rm_tree(const char *path)
 {
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -41,7 +41,7 @@ static int rm_tree(const char *path)
 static void remove_pending(void)
 {
 	for (size_t i = 0; i < npending; i++) {
-		rm_tree(pending[i]);
+		ckpt_rm_tree(pending[i]);
 		free(pending[i]);
 	}
 	free(pending);
@@ -110,7 +110,7 @@ static void remove_stale(const char *parent, const char *base)
 		if (has_checkpoint_subdirs(p))
 			pt_warn("%s: left by an interrupted save; it holds checkpoint-* folders, so it is kept", p);
 		else
-			rm_tree(p);
+			ckpt_rm_tree(p);
 		free(p);
 	}
 	closedir(d);
@@ -127,7 +127,7 @@ char *ckpt_dir_begin(const char *out_dir)
 	size_t n = strlen(parent) + strlen(base) + 40;
 	char *tmp = pt_malloc(n);
 	snprintf(tmp, n, "%s/.%s.tmp.%ld", parent, base, (long)getpid());
-	rm_tree(tmp);   /* an earlier begin of this process, never committed */
+	ckpt_rm_tree(tmp);   /* an earlier begin of this process, never committed */
 	if (mkdir(tmp, 0755) != 0)
 		pt_die("%s: cannot create: %s", tmp, strerror(errno));
 	if (!hook_set) {
@@ -222,11 +222,11 @@ void ckpt_dir_commit(const char *tmp, const char *out_dir)
 			snprintf(old, n, "%s.old", tmp);
 			if (rename(out_dir, old) != 0 || rename(tmp, out_dir) != 0)
 				pt_die("%s: cannot rename into place: %s", out_dir, strerror(errno));
-			rm_tree(old);
+			ckpt_rm_tree(old);
 			free(old);
 		}
 		/* tmp now names the previous folder */
-		if (rm_tree(tmp) != 0)
+		if (ckpt_rm_tree(tmp) != 0)
 			pt_warn("%s: could not remove the replaced folder: %s", tmp, strerror(errno));
 	}
 	fsync_path(parent);

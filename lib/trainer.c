@@ -206,14 +206,29 @@ static void emit(trainer *t, log_entry *e)
 	t->hist.v[t->hist.n++] = *e;
 }
 
+/* A memory stream for a small file that write_atomic() then puts in place. */
+static FILE *mem_open(char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+	if (!f)
+		pt_die("out of memory");
+	return f;
+}
+
+static void write_atomic(FILE *f, char **buf, size_t *len, const char *path)
+{
+	fclose(f);   /* sets *buf and *len */
+	if (pt_write_file_atomic(path, *buf, *len) != 0)
+		pt_die("%s: cannot write: %s", path, strerror(errno));
+	free(*buf);
+}
+
 /* trainer_state.json as the Trainer writes it (the fields pipetune uses). */
 static void write_state(const trainer *t, const char *path)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		pt_die("out of memory");
+	FILE *f = mem_open(&buf, &len);
 	char num[PYFLOAT_BUFSZ];
 	pyfloat_repr(epoch_float(t, t->step), PYFLOAT_JSON, num);
 	fprintf(f, "{\n  \"global_step\": %lld,\n  \"epoch\": %s,\n  \"max_steps\": %lld,\n"
@@ -229,10 +244,7 @@ static void write_state(const trainer *t, const char *path)
 		log_write_json(f, &t->hist.v[i]);
 	}
 	fputs(t->hist.n ? "\n  ]\n}\n" : "]\n}\n", f);
-	fclose(f);
-	if (pt_write_file_atomic(path, buf, len) != 0)
-		pt_die("%s: cannot write: %s", path, strerror(errno));
-	free(buf);
+	write_atomic(f, &buf, &len, path);
 }
 
 /* log.tsv: "step<TAB>key<TAB>value" per logged number, for gnuplot. */
@@ -240,9 +252,7 @@ static void write_log_tsv(const trainer *t, const char *path)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		pt_die("out of memory");
+	FILE *f = mem_open(&buf, &len);
 	char num[PYFLOAT_BUFSZ];
 	for (size_t i = 0; i < t->hist.n; i++) {
 		const log_entry *e = &t->hist.v[i];
@@ -257,18 +267,7 @@ static void write_log_tsv(const trainer *t, const char *path)
 			fprintf(f, "%lld\t%s\t%s\n", (long long)step, e->key[k], num);
 		}
 	}
-	fclose(f);
-	if (pt_write_file_atomic(path, buf, len) != 0)
-		pt_die("%s: cannot write: %s", path, strerror(errno));
-	free(buf);
-}
-
-static char *path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = pt_malloc(n);
-	snprintf(p, n, "%s/%s", dir, name);
-	return p;
+	write_atomic(f, &buf, &len, path);
 }
 
 /* ---- evaluation ---- */
@@ -349,7 +348,7 @@ static void evaluate(trainer *t)
 
 static void save_optimizer(const trainer *t, const char *dir)
 {
-	char *p = path_join(dir, "optimizer.safetensors");
+	char *p = pt_path_join(dir, "optimizer.safetensors");
 	float *m = pt_malloc(2 * t->opt.n * sizeof(float)), *v = m + t->opt.n;
 	adamw_get_moments(&t->opt, m, v);
 	st_out out[2] = {
@@ -380,7 +379,7 @@ static char *last_checkpoint(const char *output_dir)
 		pt_die("--resume-from-checkpoint last: %s has no checkpoint-N folder", output_dir);
 	char name[64];
 	snprintf(name, sizeof name, "checkpoint-%ld", best);
-	return path_join(output_dir, name);
+	return pt_path_join(output_dir, name);
 }
 
 /* Removes the oldest checkpoint-N folders beyond save_total_limit. */
@@ -405,12 +404,11 @@ static void rotate_checkpoints(const trainer *t)
 		for (int i = 1; i < n; i++)
 			if (steps[i] < steps[oldest])
 				oldest = i;
-		char name[64], cmd[4200];
+		char name[64];
 		snprintf(name, sizeof name, "checkpoint-%ld", steps[oldest]);
-		char *p = path_join(t->o->output_dir, name);
-		snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", p);
-		if (system(cmd) != 0)
-			pt_warn("%s: could not remove old checkpoint", p);
+		char *p = pt_path_join(t->o->output_dir, name);
+		if (ckpt_rm_tree(p) != 0)
+			pt_warn("%s: could not remove old checkpoint: %s", p, strerror(errno));
 		free(p);
 		steps[oldest] = steps[--n];
 	}
@@ -422,11 +420,11 @@ static void save_checkpoint(trainer *t)
 {
 	char name[64];
 	snprintf(name, sizeof name, "checkpoint-%lld", (long long)t->step);
-	char *dir = path_join(t->o->output_dir, name);
+	char *dir = pt_path_join(t->o->output_dir, name);
 	char *tmp = ckpt_dir_begin(dir);
 	checkpoint_write(t->model, &t->cfg, tmp, t->o->model_dir);
 	save_optimizer(t, tmp);
-	char *sp = path_join(tmp, "trainer_state.json");
+	char *sp = pt_path_join(tmp, "trainer_state.json");
 	write_state(t, sp);
 	free(sp);
 	ckpt_dir_commit(tmp, dir);
@@ -447,7 +445,7 @@ static double json_num(json_t *o, const char *key, const char *path)
  * checkpoint-N folder written by save_checkpoint. */
 static void resume(trainer *t, const char *dir)
 {
-	char *sp = path_join(dir, "trainer_state.json");
+	char *sp = pt_path_join(dir, "trainer_state.json");
 	json_error_t jerr;
 	json_t *st = json_load_file(sp, 0, &jerr);
 	if (!st)
@@ -483,7 +481,7 @@ static void resume(trainer *t, const char *dir)
 	free(sp);
 
 	checkpoint_load(t->model, &t->cfg, dir, t->o->seed);
-	char *op = path_join(dir, "optimizer.safetensors");
+	char *op = pt_path_join(dir, "optimizer.safetensors");
 	st_file *f = st_open(op);
 	const st_tensor *m = st_find(f, "exp_avg"), *v = st_find(f, "exp_avg_sq");
 	if (!m || !v || m->dtype != ST_F32 || v->dtype != ST_F32 || st_numel(m) != t->opt.n ||
@@ -509,20 +507,20 @@ static void resume(trainer *t, const char *dir)
 static void save_final(trainer *t)
 {
 	const char *out = t->o->output_dir;
-	char *anchor = path_join(out, "final");
+	char *anchor = pt_path_join(out, "final");
 	char *tmp = ckpt_dir_begin(anchor);   /* out/.final.tmp.PID, removed if we die */
 	checkpoint_write(t->model, &t->cfg, tmp, t->o->model_dir);
-	char *p = path_join(tmp, "log.tsv");
+	char *p = pt_path_join(tmp, "log.tsv");
 	write_log_tsv(t, p);
 	free(p);
-	p = path_join(tmp, "trainer_state.json");
+	p = pt_path_join(tmp, "trainer_state.json");
 	write_state(t, p);
 	free(p);
 	static const char *const order[] = {"model.safetensors", "config.json", "vocab.txt",
 		"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "log.tsv",
 		"trainer_state.json"};
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-		char *a = path_join(tmp, order[i]), *b = path_join(out, order[i]);
+		char *a = pt_path_join(tmp, order[i]), *b = pt_path_join(out, order[i]);
 		if (access(a, F_OK) == 0 && rename(a, b) != 0)
 			pt_die("%s: cannot rename into place: %s", b, strerror(errno));
 		free(a);

@@ -203,6 +203,14 @@ fail:;
 	return -1;
 }
 
+char *pt_path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = pt_malloc(n);
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
 char *pt_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

@@ -45,6 +45,9 @@ void pt_output_commit(void);
  * rename). Returns 0, or -1 with errno set and nothing left behind. */
 int pt_write_file_atomic(const char *path, const void *data, size_t n);
 
+/* "dir/name" in a new buffer (free() it). */
+char *pt_path_join(const char *dir, const char *name);
+
 /* Reads a whole (small) file into a NUL-terminated buffer; NULL on error
  * with errno set. *len gets the size when len is not NULL. */
 char *pt_read_file(const char *path, size_t *len);
