@@ -4,7 +4,11 @@
  * Prints one "key value" per line. Built by bench/model/run.sh against
  * build/libpipetune.a; not part of `make all`.
  *
- *   bench_step [--steps N] [--warmup W] [--batches P] [--layers L] [--peak]
+ *   bench_step [--steps N] [--warmup W] [--batches P] [--layers L] [--shape S] [--peak]
+ *
+ * --shape base (bert-base-uncased: 12 layers, hidden 768, 12 heads, 3072)
+ * or minilm (all-MiniLM-L6-v2, the demo's model: 6 layers, hidden 384,
+ * 12 heads, 1536); --layers overrides the layer count.
  */
 #include "bert.h"
 #include "config.h"
@@ -70,15 +74,18 @@ static double sgemm_peak(int n, int reps)
 
 int main(int argc, char **argv)
 {
-	int steps = 10, warmup = 2, batches = 10, layers = 12, peak = 0, B = 8, T = 72;
+	int steps = 10, warmup = 2, batches = 10, layers = 0, peak = 0, B = 8, T = 72;
+	const char *shape = "base";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) warmup = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--batches") && i + 1 < argc) batches = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--layers") && i + 1 < argc) layers = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--shape") && i + 1 < argc) shape = argv[++i];
 		else if (!strcmp(argv[i], "--peak")) peak = 1;
 		else {
-			fprintf(stderr, "usage: bench_step [--steps N] [--warmup W] [--batches P] [--layers L] [--peak]\n");
+			fprintf(stderr, "usage: bench_step [--steps N] [--warmup W] [--batches P] [--layers L] "
+				"[--shape base|minilm] [--peak]\n");
 			return 2;
 		}
 	}
@@ -87,12 +94,24 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	bert_config c = {0};   /* bert-base-uncased */
+	bert_config c = {0};
 	c.vocab_size = 30522;
-	c.hidden_size = 768;
-	c.num_hidden_layers = layers;
 	c.num_attention_heads = 12;
-	c.intermediate_size = 3072;
+	if (!strcmp(shape, "base")) {
+		c.hidden_size = 768;
+		c.num_hidden_layers = 12;
+		c.intermediate_size = 3072;
+	} else if (!strcmp(shape, "minilm")) {
+		c.hidden_size = 384;
+		c.num_hidden_layers = 6;
+		c.intermediate_size = 1536;
+	} else {
+		fprintf(stderr, "bench_step: --shape: expected base or minilm, got '%s'\n", shape);
+		return 2;
+	}
+	if (layers > 0)
+		c.num_hidden_layers = layers;
+	layers = c.num_hidden_layers;
 	c.max_position_embeddings = 512;
 	c.type_vocab_size = 2;
 	c.num_labels = 2;
@@ -165,7 +184,7 @@ int main(int argc, char **argv)
 	}
 	double pred_s = median(ts, batches);
 
-	printf("layers %d\nbatch %dx%d\n", layers, B, T);
+	printf("shape %s\nlayers %d\nbatch %dx%d\n", shape, layers, B, T);
 	printf("step_ms %.1f\n", step_s * 1e3);
 	printf("step_examples_per_s %.2f\n", B / step_s);
 	printf("loss_last %.4f\n", loss);

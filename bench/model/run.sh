@@ -3,10 +3,11 @@
 # predict throughput, pipetune's CPU backend (bench_step.c) against PyTorch +
 # transformers (torch_step.py), same shapes (B=8, T=72), same 2 threads.
 # Run from the repository root after `make`. Env: STEPS (10), WARMUP (2),
-# BATCHES (10), REPS (3: each side is run REPS times, alternating; medians).
+# BATCHES (10), REPS (3: each side is run REPS times, alternating; medians),
+# SHAPE (base: bert-base-uncased; minilm: all-MiniLM-L6-v2, the demo's model).
 set -euo pipefail
 PY=${1:-/root/ref-venv/bin/python}
-STEPS=${STEPS:-10} WARMUP=${WARMUP:-2} BATCHES=${BATCHES:-10} REPS=${REPS:-3}
+STEPS=${STEPS:-10} WARMUP=${WARMUP:-2} BATCHES=${BATCHES:-10} REPS=${REPS:-3} SHAPE=${SHAPE:-base}
 export OMP_WAIT_POLICY=passive      # as train/predict re-exec themselves (lib/util.c)
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset: autodetect>} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-<unset>}"
@@ -16,9 +17,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$BIN" --peak | tee "$out/peak"
 for r in $(seq "$REPS"); do
-	/usr/bin/time -v "$BIN" --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" >"$out/c.$r" 2>"$out/c.time.$r"
+	/usr/bin/time -v "$BIN" --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" --shape "$SHAPE" >"$out/c.$r" 2>"$out/c.time.$r"
 	/usr/bin/time -v "$PY" bench/model/torch_step.py --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" \
-		--threads 2 >"$out/t.$r" 2>"$out/t.time.$r"
+		--threads 2 --shape "$SHAPE" >"$out/t.$r" 2>"$out/t.time.$r"
 	echo "rep $r: pipetune step $(awk '$1=="step_ms"{print $2}' "$out/c.$r") ms, torch step $(awk '$1=="step_ms"{print $2}' "$out/t.$r") ms"
 done
 echo "--- last pipetune run:"; cat "$out/c.$REPS"

@@ -5,6 +5,7 @@ clip_grad_norm_(1.0), torch.optim.AdamW step at B=8, T=72; then eval-mode
 forward throughput under torch.inference_mode(). Same output format.
 
     python torch_step.py [--steps N] [--warmup W] [--batches P] [--threads 2]
+                         [--shape base|minilm] [--layers L]
 """
 import argparse
 import resource
@@ -20,14 +21,17 @@ def main():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--batches", type=int, default=10)
-    ap.add_argument("--layers", type=int, default=12)
+    ap.add_argument("--layers", type=int, default=0)
+    ap.add_argument("--shape", choices=["base", "minilm"], default="base")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     B, T = 8, 72
-    cfg = BertConfig(vocab_size=30522, hidden_size=768, num_hidden_layers=a.layers,
-                     num_attention_heads=12, intermediate_size=3072, num_labels=2,
+    hidden, layers, inter = {"base": (768, 12, 3072), "minilm": (384, 6, 1536)}[a.shape]
+    layers = a.layers or layers
+    cfg = BertConfig(vocab_size=30522, hidden_size=hidden, num_hidden_layers=layers,
+                     num_attention_heads=12, intermediate_size=inter, num_labels=2,
                      hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
                      attn_implementation="eager")
     model = BertForSequenceClassification(cfg)
@@ -62,7 +66,7 @@ def main():
             model(**pb)
             ts.append(time.perf_counter() - t0)
     pred = statistics.median(ts)
-    print(f"layers {a.layers}\nbatch {B}x{T}")
+    print(f"shape {a.shape}\nlayers {layers}\nbatch {B}x{T}")
     print(f"step_ms {step * 1e3:.1f}")
     print(f"step_examples_per_s {B / step:.2f}")
     print(f"loss_last {loss.item():.4f}")

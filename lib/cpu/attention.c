@@ -2,7 +2,7 @@
  * sgemm calls on strided views of q, k, v [B,T,C] (leading dimension C), so
  * nothing is transposed or copied. The (batch, head) pairs are spread over
  * the OpenMP threads, each running its small sgemms single-threaded
- * (OpenBLAS is set to 1 thread for the region and restored after), with
+ * (OpenBLAS is kept single-threaded: see gemm.c), with
  * the softmax and dropout of that pair done in the same pass while it is
  * in cache. Every element is computed exactly as by one sgemm per pair and
  * row-wise loops, so the thread count does not change the results. */
@@ -12,21 +12,6 @@
 #include <float.h>
 #include <math.h>
 
-/* OpenBLAS single-threaded while the caller's OpenMP threads share the work. */
-static int blas_serial_begin(void)
-{
-	int n = openblas_get_num_threads();
-	if (n > 1)
-		openblas_set_num_threads(1);
-	return n;
-}
-
-static void blas_serial_end(int n)
-{
-	if (n > 1)
-		openblas_set_num_threads(n);
-}
-
 void cpu_attention_forward(float *ctx, float *att, float *att_drop, const float *q, const float *k,
 			   const float *v, const int32_t *mask, int B, int T, int C, int NH,
 			   float p, uint64_t seed, uint64_t stream)
@@ -35,7 +20,7 @@ void cpu_attention_forward(float *ctx, float *att, float *att_drop, const float 
 	float scale = 1.0f / sqrtf((float)hd);
 	size_t TT = (size_t)T * T;
 	int drop = p > 0, copy = !drop && att_drop != att;
-	int nblas = blas_serial_begin();
+	cpu_blas_serial();
 	#pragma omp parallel for schedule(static)
 	for (int bh = 0; bh < B * NH; bh++) {
 		int b = bh / NH, h = bh % NH;
@@ -69,7 +54,6 @@ void cpu_attention_forward(float *ctx, float *att, float *att_drop, const float 
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f,
 			    AD, T, v + off, C, 0.0f, ctx + off, C);
 	}
-	blas_serial_end(nblas);
 }
 
 void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const float *dctx,
@@ -79,7 +63,7 @@ void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const 
 	int hd = C / NH;
 	float scale = 1.0f / sqrtf((float)hd);
 	size_t TT = (size_t)T * T;
-	int nblas = blas_serial_begin();
+	cpu_blas_serial();
 	#pragma omp parallel for schedule(static)
 	for (int bh = 0; bh < B * NH; bh++) {
 		int b = bh / NH, h = bh % NH;
@@ -107,5 +91,4 @@ void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const 
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, scale, D, T,
 			    q + off, C, 0.0f, dk + off, C);
 	}
-	blas_serial_end(nblas);
 }

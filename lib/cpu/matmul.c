@@ -1,7 +1,6 @@
-/* CPU backend: nn.Linear (and the pooler) on OpenBLAS sgemm. */
+/* CPU backend: nn.Linear (and the pooler) on cpu_sgemm (gemm.c). */
 #include "cpu/ops.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -15,7 +14,7 @@ static void linear(float *out, int ldo, const float *inp, int ldi, const float *
 			memcpy(out + (size_t)i * ldo, bias, sizeof(float) * OC);
 		beta = 1;
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, inp, ldi, w, C, beta, out, ldo);
+	cpu_sgemm(0, 1, N, OC, C, 1.0f, inp, ldi, w, C, beta, out, ldo);
 }
 
 static void colsum_add(float *db, const float *d, int N, int OC)
@@ -36,9 +35,8 @@ void cpu_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout
 			 const float *inp, const float *w, int N, int C, int OC, int accumulate)
 {
 	if (dinp)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, w, C,
-			    accumulate ? 1.0f : 0.0f, dinp, C);
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f, dw, C);
+		cpu_sgemm(0, 0, N, C, OC, 1.0f, dout, OC, w, C, accumulate ? 1.0f : 0.0f, dinp, C);
+	cpu_sgemm(1, 0, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f, dw, C);
 	if (dbias)
 		colsum_add(dbias, dout, N, OC);
 }
@@ -56,8 +54,8 @@ void cpu_pooler_backward(float *dhidden, float *dw, float *db, float *dout, cons
 {
 	for (int i = 0; i < B * C; i++)
 		dout[i] *= 1.0f - out[i] * out[i];
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, C, B, 1.0f, dout, C, hidden, T * C, 1.0f, dw, C);
+	cpu_sgemm(1, 0, C, C, B, 1.0f, dout, C, hidden, T * C, 1.0f, dw, C);
 	colsum_add(db, dout, B, C);
 	memset(dhidden, 0, sizeof(float) * (size_t)B * T * C);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, C, 1.0f, dout, C, w, C, 0.0f, dhidden, T * C);
+	cpu_sgemm(0, 0, B, C, C, 1.0f, dout, C, w, C, 0.0f, dhidden, T * C);
 }

@@ -26,6 +26,12 @@ void cpu_layernorm_forward(float *out, float *mean, float *rstd, const float *in
 void cpu_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
 			    const float *inp, const float *w, const float *mean, const float *rstd, int N, int C);
 
+/* gemm.c: cblas_sgemm (row-major, transA/transB 0 or 1) shared among the
+ * OpenMP threads; cpu_blas_serial makes OpenBLAS single-threaded for good. */
+void cpu_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+	       const float *B, int ldb, float beta, float *C, int ldc);
+void cpu_blas_serial(void);
+
 void cpu_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C, int OC);
 void cpu_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
 			 const float *inp, const float *w, int N, int C, int OC, int accumulate);
