@@ -96,9 +96,11 @@ typedef struct pt_backend {
 	double (*sumsq)(const float *x, size_t n);
 	/* x *= s */
 	void (*scale)(float *x, size_t n, float s);
-	/* torch.optim.AdamW on n parameters at step t (1-based): p -= lr*wd*p,
-	 * m, v updated, p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps) */
-	void (*adamw_update)(float *p, const float *g, float *m, float *v, size_t n, float lr,
+	/* torch.optim.AdamW on n parameters at step t (1-based), with the
+	 * gradient g[i] * gscale (float product; gscale is clip_grad_norm_'s
+	 * factor, 1 for none): p -= lr*wd*p, m, v updated,
+	 * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). g is not written. */
+	void (*adamw_update)(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
 			     float beta1, float beta2, float eps, float wd, int64_t t);
 } pt_backend;
 

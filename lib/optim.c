@@ -49,6 +49,11 @@ void adamw_set_moments(adamw_state *s, const float *m, const float *v)
 
 void adamw_step(adamw_state *s, bert_model *model, float lr)
 {
+	adamw_step_scaled(s, model, lr, 1.0f);
+}
+
+void adamw_step_scaled(adamw_state *s, bert_model *model, float lr, float gscale)
+{
 	const pt_backend *be = bert_get_backend(model);
 	size_t n;
 	float *base = bert_params(model, &n);
@@ -60,20 +65,33 @@ void adamw_step(adamw_state *s, bert_model *model, float lr)
 	for (size_t i = 0; i < bert_param_count(model); i++) {
 		bert_param *p = bert_param_at(model, i);
 		size_t off = (size_t)(p->data - base);
-		be->adamw_update(p->data, p->grad, s->m + off, s->v + off, p->numel, lr, s->beta1, s->beta2, s->eps,
+		be->adamw_update(p->data, p->grad, gscale, s->m + off, s->v + off, p->numel, lr, s->beta1, s->beta2, s->eps,
 				 p->no_decay ? 0.0f : s->weight_decay, s->step);
 	}
 }
 
-double clip_grad_norm(bert_model *model, double max_norm)
+double grad_global_norm(bert_model *model)
 {
-	const pt_backend *be = bert_get_backend(model);
 	size_t n;
 	float *g = bert_grads(model, &n);
-	double total = sqrt(be->sumsq(g, n));
-	double coef = max_norm / (total + 1e-6);
-	if (coef < 1.0)
-		be->scale(g, n, (float)coef);
+	return sqrt(bert_get_backend(model)->sumsq(g, n));
+}
+
+float clip_factor(double norm, double max_norm)
+{
+	double coef = max_norm / (norm + 1e-6);
+	return coef < 1.0 ? (float)coef : 1.0f;
+}
+
+double clip_grad_norm(bert_model *model, double max_norm)
+{
+	double total = grad_global_norm(model);
+	float coef = clip_factor(total, max_norm);
+	if (coef < 1.0f) {
+		size_t n;
+		float *g = bert_grads(model, &n);
+		bert_get_backend(model)->scale(g, n, coef);
+	}
 	return total;
 }
 

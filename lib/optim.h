@@ -35,6 +35,18 @@ void adamw_set_moments(adamw_state *s, const float *m, const float *v);
  * s->n must equal the model's parameter count. */
 void adamw_step(adamw_state *s, bert_model *model, float lr);
 
+/* adamw_step with every gradient taken as g * gscale, rounded to float,
+ * as clip_grad_norm's in-place scale would have left it (same bits), but
+ * without writing the gradients: clipping and the update in one pass over
+ * memory. gscale 1 is adamw_step. */
+void adamw_step_scaled(adamw_state *s, bert_model *model, float lr, float gscale);
+
+/* The global L2 norm of all gradients (clip_grad_norm_'s total), and the
+ * factor clip_grad_norm_ scales them by: max_norm/(norm+1e-6) if < 1,
+ * else 1 (also for max_norm infinite: no clipping). */
+double grad_global_norm(bert_model *model);
+float clip_factor(double norm, double max_norm);
+
 /* torch.nn.utils.clip_grad_norm_(params, max_norm) over every gradient:
  * scales all grads by max_norm/(norm+1e-6) when that is < 1. Returns the
  * total L2 norm before clipping. */

@@ -683,9 +683,10 @@ void train_run(const train_opts *o)
 		float loss = train_step_grads(&t, &b->b, dseed, logits);
 		if (!isfinite(loss))
 			pt_die("step %lld: the loss is %f", (long long)t.step, loss);
-		grad_norm = o->max_grad_norm > 0 ? clip_grad_norm(t.model, o->max_grad_norm)
-						 : clip_grad_norm(t.model, INFINITY);
-		adamw_step(&t.opt, t.model, (float)linear_schedule_lr(o->lr, t.step, t.warmup, t.total_steps));
+		/* clip_grad_norm_ then AdamW, the clip factor applied inside the update */
+		grad_norm = grad_global_norm(t.model);
+		adamw_step_scaled(&t.opt, t.model, (float)linear_schedule_lr(o->lr, t.step, t.warmup, t.total_steps),
+				  o->max_grad_norm > 0 ? clip_factor(grad_norm, o->max_grad_norm) : 1.0f);
 		t.step++;
 		t.run_loss += loss;
 		t.total_loss += loss;

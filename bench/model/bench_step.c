@@ -155,9 +155,9 @@ int main(int argc, char **argv)
 		t[2] = pt_now();
 		bert_backward(m);
 		t[3] = pt_now();
-		clip_grad_norm(m, 1.0);
+		float coef = clip_factor(grad_global_norm(m), 1.0);   /* as train does */
 		t[4] = pt_now();
-		adamw_step(&opt, m, 2e-5f);
+		adamw_step_scaled(&opt, m, 2e-5f, coef);
 		t[5] = pt_now();
 		ts[i] = t[5] - t[0];
 		for (int j = 0; j < 5; j++)

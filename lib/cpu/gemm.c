@@ -35,9 +35,10 @@ static void split(int n, int t, int nt, int *lo, int *hi)
 
 /* C[M,N] = alpha op(A) op(B) + beta C, row-major, as cblas_sgemm. The
  * output is cut into row blocks (when M >= N: each thread packs its rows of
- * A and all of B) or column blocks (M < N), never along K, so each element
- * is summed exactly as by one single-threaded sgemm: the thread count does
- * not change the result bits of an element, only which thread computes it.
+ * A and all of B) or column blocks (M < N), never along K. The blocks are
+ * fixed by the sizes and the thread count, so a run is reproducible; as
+ * with OpenBLAS's own threads, another thread count may round some
+ * elements differently (OpenBLAS picks its inner kernels by block size).
  * Called inside a parallel region it runs on the calling thread alone. */
 void cpu_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
 	       const float *B, int ldb, float beta, float *C, int ldc)

@@ -75,17 +75,17 @@ void cpu_scale(float *x, size_t n, float s)
 /* One chunk of the update. The SSE path does the same IEEE operations in
  * the same order as the scalar loop (sqrt and division are correctly
  * rounded in SIMD too, nothing is fused), so the results are the same bits. */
-static void adamw_chunk(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
-			size_t n, float decay, float step_size, float bc2_sqrt, float beta1, float beta2, float eps)
+static void adamw_chunk(float *restrict p, const float *restrict g, float gscale, float *restrict m,
+			float *restrict v, size_t n, float decay, float step_size, float bc2_sqrt, float beta1, float beta2, float eps)
 {
 	float w1 = 1.0f - beta1, w2 = 1.0f - beta2;
 	size_t i = 0;
 #ifdef __SSE2__
 	__m128 vdecay = _mm_set1_ps(decay), vw1 = _mm_set1_ps(w1), vw2 = _mm_set1_ps(w2);
 	__m128 vb2 = _mm_set1_ps(beta2), vbc2 = _mm_set1_ps(bc2_sqrt), veps = _mm_set1_ps(eps);
-	__m128 vstep = _mm_set1_ps(step_size);
+	__m128 vstep = _mm_set1_ps(step_size), vgs = _mm_set1_ps(gscale);
 	for (; i + 4 <= n; i += 4) {
-		__m128 gi = _mm_loadu_ps(g + i), mi0 = _mm_loadu_ps(m + i);
+		__m128 gi = _mm_mul_ps(_mm_loadu_ps(g + i), vgs), mi0 = _mm_loadu_ps(m + i);
 		__m128 pi = _mm_mul_ps(_mm_loadu_ps(p + i), vdecay);
 		__m128 mi = _mm_add_ps(mi0, _mm_mul_ps(vw1, _mm_sub_ps(gi, mi0)));
 		__m128 vi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), vb2), _mm_mul_ps(_mm_mul_ps(vw2, gi), gi));
@@ -96,7 +96,7 @@ static void adamw_chunk(float *restrict p, const float *restrict g, float *restr
 	}
 #endif
 	for (; i < n; i++) {
-		float gi = g[i];
+		float gi = g[i] * gscale;
 		float pi = p[i] * decay;
 		float mi = m[i] + w1 * (gi - m[i]);
 		float vi = v[i] * beta2 + w2 * gi * gi;
@@ -108,7 +108,7 @@ static void adamw_chunk(float *restrict p, const float *restrict g, float *restr
 }
 
 /* Mirrors torch.optim.adamw's single-tensor path operation by operation. */
-void cpu_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr,
+void cpu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
 		      float beta1, float beta2, float eps, float wd, int64_t t)
 {
 	float decay = 1.0f - lr * wd;
@@ -121,6 +121,6 @@ void cpu_adamw_update(float *p, const float *g, float *m, float *v, size_t n, fl
 	#pragma omp parallel for schedule(static) if (n > chunk)
 	for (size_t c = 0; c < nc; c++) {
 		size_t lo = c * chunk, len = n - lo < chunk ? n - lo : chunk;
-		adamw_chunk(p + lo, g + lo, m + lo, v + lo, len, decay, step_size, bc2_sqrt, beta1, beta2, eps);
+		adamw_chunk(p + lo, g + lo, gscale, m + lo, v + lo, len, decay, step_size, bc2_sqrt, beta1, beta2, eps);
 	}
 }

@@ -13,7 +13,7 @@ void cpu_fill(float *x, size_t n, float v);
 void cpu_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed, uint64_t stream);
 double cpu_sumsq(const float *x, size_t n);
 void cpu_scale(float *x, size_t n, float s);
-void cpu_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr,
+void cpu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
 		      float beta1, float beta2, float eps, float wd, int64_t t);
 
 void cpu_embedding_forward(float *out, const int32_t *ids, const int32_t *tt,
@@ -54,6 +54,11 @@ void cpu_dropout_backward(float *dinp, const float *dout, size_t n, float p, uin
 /* Serial dropout of elements [lo, hi) of a site (p > 0): out[i] = inp[i] *
  * mask(i) / (1-p), the same mask as cpu_dropout_forward/backward; out may
  * equal inp. For callers already inside a parallel region. */
+/* dropout.c: elements [lo, hi) with the scalar (isa 0), SSE2 (1) or AVX2
+ * (2) path; cpu_dropout_best_isa is the best this CPU runs (for tests). */
+void cpu_dropout_span(float *out, const float *inp, const float *resid, size_t lo, size_t hi,
+		      float p, uint64_t seed, uint64_t stream, int isa);
+int cpu_dropout_best_isa(void);
 void cpu_dropout_range(float *out, const float *inp, size_t lo, size_t hi, float p, uint64_t seed, uint64_t stream);
 
 float cpu_crossentropy_forward(float *probs, const float *logits, const int32_t *labels, int B, int NL);

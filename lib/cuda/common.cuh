@@ -102,7 +102,7 @@ void cu_mse_backward(float *dx, const float *x, const float *y, int n);
 
 double cu_sumsq(const float *x, size_t n);
 void cu_scale(float *x, size_t n, float s);
-void cu_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr,
+void cu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
 		     float beta1, float beta2, float eps, float wd, int64_t t);
 
 #endif

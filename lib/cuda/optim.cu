@@ -15,11 +15,11 @@ double cu_sumsq(const float *x, size_t n)
 	return cuda_reduce_sum(n, square{x});
 }
 
-static __global__ void adamw_kernel(float *p, const float *g, float *m, float *v, size_t n, float decay,
+static __global__ void adamw_kernel(float *p, const float *g, float gscale, float *m, float *v, size_t n, float decay,
 				    float beta2, float step_size, float bc2_sqrt, float w1, float w2, float eps)
 {
 	for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-		float gi = g[i];
+		float gi = __fmul_rn(g[i], gscale);   /* never contracted into an FMA */
 		float pi = p[i] * decay;
 		float mi = m[i] + w1 * (gi - m[i]);
 		float vi = v[i] * beta2 + w2 * gi * gi;
@@ -32,7 +32,7 @@ static __global__ void adamw_kernel(float *p, const float *g, float *m, float *v
 
 /* Mirrors torch.optim.adamw's single-tensor path operation by operation;
  * the step constants are computed on the host exactly as the CPU does. */
-void cu_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr,
+void cu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
 		     float beta1, float beta2, float eps, float wd, int64_t t)
 {
 	if (!n)
@@ -43,6 +43,6 @@ void cu_adamw_update(float *p, const float *g, float *m, float *v, size_t n, flo
 	float step_size = (float)(lr / bc1);
 	float bc2_sqrt = (float)sqrt(bc2);
 	float w1 = 1.0f - beta1, w2 = 1.0f - beta2;
-	adamw_kernel<<<cuda_grid(n), PT_THREADS>>>(p, g, m, v, n, decay, beta2, step_size, bc2_sqrt, w1, w2, eps);
+	adamw_kernel<<<cuda_grid(n), PT_THREADS>>>(p, g, gscale, m, v, n, decay, beta2, step_size, bc2_sqrt, w1, w2, eps);
 	LAUNCH_CHECK(adamw_kernel);
 }

@@ -550,12 +550,12 @@ static void test_adamw(void)
 {
 	int64_t steps[2] = { 1, 10 };
 	for (int k = 0; k < 2; k++) {
-		float wd = k ? 0.01f : 0.0f;
-		op_begin("adamw_update n=1003 t=%lld wd=%g", (long long)steps[k], wd);
+		float wd = k ? 0.01f : 0.0f, gs = k ? 0.37f : 1.0f;
+		op_begin("adamw_update n=1003 t=%lld wd=%g gscale=%g", (long long)steps[k], wd, gs);
 		tf p = rnd(1003, -1, 1), g = rnd(1003, -0.1f, 0.1f), m = rnd(1003, -0.01f, 0.01f),
 		   v = rnd(1003, 0, 1e-4f);
-		cpu->adamw_update(p.h, g.h, m.h, v.h, 1003, 5e-5f, 0.9f, 0.999f, 1e-8f, wd, steps[k]);
-		dev->adamw_update(p.d, g.d, m.d, v.d, 1003, 5e-5f, 0.9f, 0.999f, 1e-8f, wd, steps[k]);
+		cpu->adamw_update(p.h, g.h, gs, m.h, v.h, 1003, 5e-5f, 0.9f, 0.999f, 1e-8f, wd, steps[k]);
+		dev->adamw_update(p.d, g.d, gs, m.d, v.d, 1003, 5e-5f, 0.9f, 0.999f, 1e-8f, wd, steps[k]);
 		cmp("p", p, TOL_EW);
 		cmp("m", m, TOL_EW);
 		cmp("v", v, TOL_EW);

@@ -82,6 +82,44 @@ static void test_clip(void **state)
 	bert_config_free(&cfg);
 }
 
+/* clip_grad_norm then adamw_step, and adamw_step_scaled with clip_factor:
+ * the same parameters and moments, bit for bit, clipping or not. */
+static void test_clip_in_update(void **state)
+{
+	(void)state;
+	for (int clip = 0; clip < 2; clip++) {
+		bert_config ca, cb;
+		bert_model *a = tiny(&ca), *b = tiny(&cb);
+		size_t n;
+		float *ga = bert_grads(a, &n), *gb = bert_grads(b, NULL);
+		for (size_t i = 0; i < n; i++)
+			ga[i] = gb[i] = (float)((i * 2654435761u) % 1000) * 1e-3f - 0.5f;
+		adamw_state sa, sb;
+		adamw_init(&sa, n, 0.01f);
+		adamw_init(&sb, n, 0.01f);
+		double max_norm = clip ? 1.0 : 1e9;
+		for (int step = 0; step < 3; step++) {
+			double na = clip_grad_norm(a, max_norm);
+			adamw_step(&sa, a, 1e-3f);
+			double nb = grad_global_norm(b);
+			assert_true(na == nb);
+			assert_true(clip ? clip_factor(nb, max_norm) < 1.0f : clip_factor(nb, max_norm) == 1.0f);
+			adamw_step_scaled(&sb, b, 1e-3f, clip_factor(nb, max_norm));
+			for (size_t i = 0; i < n; i++)   /* a's were scaled in place */
+				ga[i] = gb[i];
+		}
+		assert_memory_equal(bert_params(a, NULL), bert_params(b, NULL), n * sizeof(float));
+		assert_memory_equal(sa.m, sb.m, n * sizeof(float));
+		assert_memory_equal(sa.v, sb.v, n * sizeof(float));
+		adamw_free(&sa);
+		adamw_free(&sb);
+		bert_free(a);
+		bert_free(b);
+		bert_config_free(&ca);
+		bert_config_free(&cb);
+	}
+}
+
 /* Ten steps as the Trainer takes them: every tensor's update (final -
  * initial) within 1% (norm-relative) of torch's, and the same grad norms. */
 static void test_ten_steps(void **state)
@@ -110,10 +148,10 @@ static void test_ten_steps(void **state)
 		bert_zero_grad(m);
 		bert_forward(m, &b, 1, (uint64_t)step, NULL);
 		bert_backward(m);
-		double norm = clip_grad_norm(m, 1.0);
+		double norm = grad_global_norm(m);   /* clipping inside the update, as train does */
 		if (!(fabs(norm - norms[step]) <= 1e-4 * norms[step]))
 			fail_msg("step %d: grad norm %.7g, torch %.7g", step, norm, norms[step]);
-		adamw_step(&s, m, (float)linear_schedule_lr(5e-4, step, 2, 10));
+		adamw_step_scaled(&s, m, (float)linear_schedule_lr(5e-4, step, 2, 10), clip_factor(norm, 1.0));
 	}
 	double worst = 0;
 	for (size_t i = 0; i < bert_param_count(m); i++) {
@@ -167,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_weight_decay_groups),
 		cmocka_unit_test(test_clip),
+		cmocka_unit_test(test_clip_in_update),
 		cmocka_unit_test(test_ten_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,233 @@
+/* CPU backend: dropout, masks regenerated from Philox, never stored.
+ *
+ * Element i of a tensor dropped with (seed, stream) is kept, and scaled by
+ * 1/(1-p), when word i%4 of Philox block i/4 satisfies (word >> 8) * 2^-24
+ * >= p; the CUDA backend computes the same words. The words are computed
+ * one block at a time (scalar), four (SSE2) or eight (AVX2, chosen at run
+ * time) blocks at once; every path gives the same bits, and
+ * tests/unit/test_cpu_ops.c checks each against pt_philox. */
+#include "cpu/ops.h"
+#include "rng.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PT_X86 1
+#include <immintrin.h>
+#endif
+
+/* Four mask elements per Philox block. */
+static inline void mask4(uint64_t seed, uint64_t stream, size_t block, float p, float scale, float m[4])
+{
+	uint32_t w[4];
+	pt_philox(seed, stream, block, w);
+	for (int j = 0; j < 4; j++)
+		m[j] = (float)(w[j] >> 8) * 0x1p-24f >= p ? scale : 0.0f;
+}
+
+/* elements [i, hi) one Philox block at a time; i need not be aligned */
+static void span_scalar(float *out, const float *inp, const float *resid, size_t i, size_t hi,
+			float p, float scale, uint64_t seed, uint64_t stream)
+{
+	while (i < hi) {
+		size_t blk = i / 4, end = blk * 4 + 4 < hi ? blk * 4 + 4 : hi;
+		float m[4];
+		mask4(seed, stream, blk, p, scale, m);
+		for (; i < end; i++)
+			out[i] = inp[i] * m[i - blk * 4] + (resid ? resid[i] : 0.0f);
+	}
+}
+
+#ifdef PT_X86
+/* hi and lo 32 bits of the 4 lane products a[i] * k */
+static inline void mul_hilo(__m128i a, __m128i k, __m128i *hi, __m128i *lo)
+{
+	__m128i p02 = _mm_mul_epu32(a, k);                          /* lanes 0, 2 as 64-bit */
+	__m128i p13 = _mm_mul_epu32(_mm_srli_epi64(a, 32), k);      /* lanes 1, 3 */
+	__m128i l = _mm_shuffle_epi32(p02, _MM_SHUFFLE(2, 2, 0, 0)), l2 = _mm_shuffle_epi32(p13, _MM_SHUFFLE(2, 2, 0, 0));
+	*lo = _mm_unpacklo_epi64(_mm_unpacklo_epi32(l, l2), _mm_unpackhi_epi32(l, l2));
+	__m128i h = _mm_shuffle_epi32(p02, _MM_SHUFFLE(3, 3, 1, 1)), h2 = _mm_shuffle_epi32(p13, _MM_SHUFFLE(3, 3, 1, 1));
+	*hi = _mm_unpacklo_epi64(_mm_unpacklo_epi32(h, h2), _mm_unpackhi_epi32(h, h2));
+}
+
+/* Masks of the 16 elements of Philox blocks blk..blk+3 (pt_philox's words
+ * for four counters at once, lane = block). */
+static inline void mask16(uint64_t seed, uint64_t stream, size_t blk, float p, float scale, __m128 m[4])
+{
+	__m128i c0 = _mm_set_epi32((int)(uint32_t)(blk + 3), (int)(uint32_t)(blk + 2), (int)(uint32_t)(blk + 1), (int)(uint32_t)blk);
+	__m128i c1 = _mm_set_epi32((int)(uint32_t)((blk + 3) >> 32), (int)(uint32_t)((blk + 2) >> 32),
+				   (int)(uint32_t)((blk + 1) >> 32), (int)(uint32_t)(blk >> 32));
+	__m128i c2 = _mm_set1_epi32((int)(uint32_t)stream), c3 = _mm_set1_epi32((int)(uint32_t)(stream >> 32));
+	uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+	const __m128i m0 = _mm_set1_epi32((int)0xD2511F53u), m1 = _mm_set1_epi32((int)0xCD9E8D57u);
+	for (int r = 0; r < 10; r++) {
+		__m128i hi0, lo0, hi1, lo1;
+		mul_hilo(c0, m0, &hi0, &lo0);
+		mul_hilo(c2, m1, &hi1, &lo1);
+		__m128i n0 = _mm_xor_si128(_mm_xor_si128(hi1, c1), _mm_set1_epi32((int)k0));
+		__m128i n2 = _mm_xor_si128(_mm_xor_si128(hi0, c3), _mm_set1_epi32((int)k1));
+		c0 = n0; c1 = lo1; c2 = n2; c3 = lo0;
+		k0 += 0x9E3779B9u;
+		k1 += 0xBB67AE85u;
+	}
+	/* words -> floats, then transpose so that m[j] holds block blk+j's 4 elements */
+	const __m128 vp = _mm_set1_ps(p), vs = _mm_set1_ps(scale), u = _mm_set1_ps(0x1p-24f);
+	__m128 w[4];
+	__m128i c[4] = { c0, c1, c2, c3 };
+	for (int j = 0; j < 4; j++) {
+		__m128 f = _mm_mul_ps(_mm_cvtepi32_ps(_mm_srli_epi32(c[j], 8)), u);
+		w[j] = _mm_and_ps(_mm_cmpge_ps(f, vp), vs);
+	}
+	_MM_TRANSPOSE4_PS(w[0], w[1], w[2], w[3]);
+	for (int j = 0; j < 4; j++)
+		m[j] = w[j];
+}
+
+/* elements [i, hi), i a multiple of 16; returns where it stopped */
+static size_t span_sse2(float *out, const float *inp, const float *resid, size_t i, size_t hi,
+			float p, float scale, uint64_t seed, uint64_t stream)
+{
+	const __m128 zero = _mm_setzero_ps();
+	for (; i + 16 <= hi; i += 16) {
+		__m128 m[4];
+		mask16(seed, stream, i / 4, p, scale, m);
+		for (int j = 0; j < 4; j++) {
+			__m128 r = resid ? _mm_loadu_ps(resid + i + 4 * j) : zero;
+			_mm_storeu_ps(out + i + 4 * j, _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(inp + i + 4 * j), m[j]), r));
+		}
+	}
+	return i;
+}
+
+#define AVX2 __attribute__((target("avx2")))
+
+/* hi and lo 32 bits of the 8 lane products a[i] * k */
+static inline AVX2 void mul_hilo8(__m256i a, __m256i k, __m256i *hi, __m256i *lo)
+{
+	__m256i p02 = _mm256_mul_epu32(a, k);                        /* even lanes as 64-bit */
+	__m256i p13 = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), k); /* odd lanes */
+	*lo = _mm256_blend_epi32(p02, _mm256_slli_epi64(p13, 32), 0xAA);
+	*hi = _mm256_blend_epi32(_mm256_srli_epi64(p02, 32), p13, 0xAA);
+}
+
+/* Masks of the 32 elements of Philox blocks blk..blk+7, in element order. */
+static inline AVX2 void mask32(uint64_t seed, uint64_t stream, size_t blk, float p, float scale, __m256 m[4])
+{
+	__m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	/* counters blk+j: low words, and high words (blk+j may carry past 2^32) */
+	__m256i c0 = _mm256_add_epi32(_mm256_set1_epi32((int)(uint32_t)blk), lanes);
+	__m256i c1 = _mm256_setr_epi32((int)(uint32_t)(blk >> 32), (int)(uint32_t)((blk + 1) >> 32),
+				       (int)(uint32_t)((blk + 2) >> 32), (int)(uint32_t)((blk + 3) >> 32),
+				       (int)(uint32_t)((blk + 4) >> 32), (int)(uint32_t)((blk + 5) >> 32),
+				       (int)(uint32_t)((blk + 6) >> 32), (int)(uint32_t)((blk + 7) >> 32));
+	__m256i c2 = _mm256_set1_epi32((int)(uint32_t)stream), c3 = _mm256_set1_epi32((int)(uint32_t)(stream >> 32));
+	uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+	const __m256i m0 = _mm256_set1_epi32((int)0xD2511F53u), m1 = _mm256_set1_epi32((int)0xCD9E8D57u);
+	for (int r = 0; r < 10; r++) {
+		__m256i hi_0, lo_0, hi_1, lo_1;
+		mul_hilo8(c0, m0, &hi_0, &lo_0);
+		mul_hilo8(c2, m1, &hi_1, &lo_1);
+		__m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi_1, c1), _mm256_set1_epi32((int)k0));
+		__m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi_0, c3), _mm256_set1_epi32((int)k1));
+		c0 = n0; c1 = lo_1; c2 = n2; c3 = lo_0;
+		k0 += 0x9E3779B9u;
+		k1 += 0xBB67AE85u;
+	}
+	const __m256 vp = _mm256_set1_ps(p), vs = _mm256_set1_ps(scale), u = _mm256_set1_ps(0x1p-24f);
+	__m256 w[4];
+	__m256i c[4] = { c0, c1, c2, c3 };
+	for (int j = 0; j < 4; j++) {
+		__m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(c[j], 8)), u);
+		w[j] = _mm256_and_ps(_mm256_cmp_ps(f, vp, _CMP_GE_OQ), vs);
+	}
+	/* w[j] lane b = word j of block b; 4x4 transposes within each 128-bit
+	 * half give block b | block b+4, then the halves are regrouped */
+	__m256 t0 = _mm256_unpacklo_ps(w[0], w[1]), t1 = _mm256_unpackhi_ps(w[0], w[1]);
+	__m256 t2 = _mm256_unpacklo_ps(w[2], w[3]), t3 = _mm256_unpackhi_ps(w[2], w[3]);
+	__m256 b04 = _mm256_shuffle_ps(t0, t2, 0x44), b15 = _mm256_shuffle_ps(t0, t2, 0xEE);
+	__m256 b26 = _mm256_shuffle_ps(t1, t3, 0x44), b37 = _mm256_shuffle_ps(t1, t3, 0xEE);
+	m[0] = _mm256_permute2f128_ps(b04, b15, 0x20);   /* blocks 0, 1 */
+	m[1] = _mm256_permute2f128_ps(b26, b37, 0x20);   /* blocks 2, 3 */
+	m[2] = _mm256_permute2f128_ps(b04, b15, 0x31);   /* blocks 4, 5 */
+	m[3] = _mm256_permute2f128_ps(b26, b37, 0x31);   /* blocks 6, 7 */
+}
+
+/* elements [i, hi), i a multiple of 32; returns where it stopped */
+static AVX2 size_t span_avx2(float *out, const float *inp, const float *resid, size_t i, size_t hi,
+			     float p, float scale, uint64_t seed, uint64_t stream)
+{
+	const __m256 zero = _mm256_setzero_ps();
+	for (; i + 32 <= hi; i += 32) {
+		__m256 m[4];
+		mask32(seed, stream, i / 4, p, scale, m);
+		for (int j = 0; j < 4; j++) {
+			__m256 r = resid ? _mm256_loadu_ps(resid + i + 8 * j) : zero;
+			_mm256_storeu_ps(out + i + 8 * j,
+					 _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(inp + i + 8 * j), m[j]), r));
+		}
+	}
+	return i;
+}
+#endif
+
+int cpu_dropout_best_isa(void)
+{
+#ifdef PT_X86
+	return __builtin_cpu_supports("avx2") ? 2 : 1;
+#else
+	return 0;
+#endif
+}
+
+void cpu_dropout_span(float *out, const float *inp, const float *resid, size_t lo, size_t hi,
+		      float p, uint64_t seed, uint64_t stream, int isa)
+{
+	float scale = 1.0f / (1.0f - p);
+	size_t width = isa >= 2 ? 32 : isa == 1 ? 16 : 0;
+	size_t i = lo;
+#ifdef PT_X86
+	if (width) {
+		size_t a = (lo + width - 1) / width * width;
+		a = a < hi ? a : hi;
+		span_scalar(out, inp, resid, lo, a, p, scale, seed, stream);
+		i = width == 32 ? span_avx2(out, inp, resid, a, hi, p, scale, seed, stream)
+				: span_sse2(out, inp, resid, a, hi, p, scale, seed, stream);
+	}
+#else
+	(void)width;
+#endif
+	span_scalar(out, inp, resid, i, hi, p, scale, seed, stream);
+}
+
+enum { DROP_CHUNK = 4096 };
+
+void cpu_dropout_forward(float *out, const float *inp, const float *resid, size_t n,
+			 float p, uint64_t seed, uint64_t stream)
+{
+	if (p <= 0) {
+		#pragma omp parallel for schedule(static)
+		for (size_t i = 0; i < n; i++)
+			out[i] = inp[i] + (resid ? resid[i] : 0.0f);
+		return;
+	}
+	int isa = cpu_dropout_best_isa();
+	size_t nc = (n + DROP_CHUNK - 1) / DROP_CHUNK;
+	#pragma omp parallel for schedule(static)
+	for (size_t c = 0; c < nc; c++)
+		cpu_dropout_span(out, inp, resid, c * DROP_CHUNK, c * DROP_CHUNK + DROP_CHUNK < n ? c * DROP_CHUNK + DROP_CHUNK : n,
+				 p, seed, stream, isa);
+}
+
+void cpu_dropout_backward(float *dinp, const float *dout, size_t n, float p, uint64_t seed, uint64_t stream)
+{
+	if (p <= 0) {
+		if (dinp != dout)
+			for (size_t i = 0; i < n; i++)
+				dinp[i] = dout[i];
+		return;
+	}
+	cpu_dropout_forward(dinp, dout, NULL, n, p, seed, stream);
+}
+
+void cpu_dropout_range(float *out, const float *inp, size_t lo, size_t hi, float p, uint64_t seed, uint64_t stream)
+{
+	cpu_dropout_span(out, inp, NULL, lo, hi, p, seed, stream, cpu_dropout_best_isa());
+}

@@ -1,0 +1,141 @@
+/* The CPU backend's fast paths against their plain definitions:
+ * - dropout: the scalar, SSE2 and AVX2 mask generators give exactly the
+ *   mask that pt_philox defines, at every alignment of a span;
+ * - cpu_sgemm: the product shared among two threads is the exact product
+ *   to float rounding (against a double-precision loop), the same bits on
+ *   every call, and on one thread the bits of one cblas_sgemm call; for
+ *   every transpose, odd sizes, strided operands and beta 0 or 1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "cpu/ops.h"
+#include "rng.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float mask_ref(uint64_t seed, uint64_t stream, size_t i, float p)
+{
+	uint32_t w[4];
+	pt_philox(seed, stream, i / 4, w);
+	return (float)(w[i % 4] >> 8) * 0x1p-24f >= p ? 1.0f / (1.0f - p) : 0.0f;
+}
+
+static void test_dropout_paths(void **state)
+{
+	(void)state;
+	enum { N = 1000 };
+	float *inp = malloc(sizeof(float) * N), *res = malloc(sizeof(float) * N), *out = malloc(sizeof(float) * N);
+	for (int i = 0; i < N; i++) {
+		inp[i] = (float)(i % 13) - 6.5f;
+		res[i] = 0.25f * (float)(i % 7);
+	}
+	/* the second seed/stream pair has its high words set */
+	const uint64_t seeds[2] = { 42, 0x123456789abcdefULL }, streams[2] = { 7, 0xfedcba9876543ULL };
+	int best = cpu_dropout_best_isa();
+	int checked = 0;
+	for (int isa = 0; isa <= best; isa++)
+		for (int k = 0; k < 2; k++)
+			for (size_t lo = 0; lo < 40; lo += 3)
+				for (size_t len = 0; len < 300; len += 37) {
+					size_t hi = lo + len;
+					memset(out, 0, sizeof(float) * N);
+					cpu_dropout_span(out, inp, (lo & 1) ? res : NULL, lo, hi, 0.1f, seeds[k],
+							 streams[k], isa);
+					for (size_t i = lo; i < hi; i++) {
+						float want = inp[i] * mask_ref(seeds[k], streams[k], i, 0.1f) +
+							     ((lo & 1) ? res[i] : 0.0f);
+						if (out[i] != want)
+							fail_msg("isa %d span [%zu,%zu) element %zu: %g, want %g",
+								 isa, lo, hi, i, out[i], want);
+					}
+					for (size_t i = hi; i < N; i++)
+						assert_true(out[i] == 0.0f);   /* nothing written past the span */
+					checked++;
+				}
+	assert_true(checked > 0);
+	free(inp);
+	free(res);
+	free(out);
+}
+
+static void fill(float *x, size_t n, unsigned s)
+{
+	for (size_t i = 0; i < n; i++) {
+		s = s * 1103515245u + 12345u;
+		x[i] = (float)((s >> 8) & 0xffff) / 65536.0f - 0.5f;
+	}
+}
+
+static void test_sgemm_split(void **state)
+{
+	(void)state;
+	/* M x N x K; M >= N cuts rows, M < N cuts columns */
+	const int shapes[][3] = { { 577, 130, 67 }, { 130, 577, 67 }, { 64, 64, 512 }, { 33, 1000, 17 }, { 8, 8, 8 } };
+	omp_set_num_threads(2);
+	for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+		for (int ta = 0; ta < 2; ta++)
+			for (int tb = 0; tb < 2; tb++)
+				for (int beta = 0; beta < 2; beta++) {
+					int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+					/* leading dimensions larger than the rows: strided views */
+					int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 5, ldc = N + 7;
+					size_t na = (size_t)(ta ? K : M) * lda, nb = (size_t)(tb ? N : K) * ldb, nc = (size_t)M * ldc;
+					float *A = malloc(sizeof(float) * na), *B = malloc(sizeof(float) * nb);
+					float *C0 = malloc(sizeof(float) * nc), *C1 = malloc(sizeof(float) * nc);
+					float *C2 = malloc(sizeof(float) * nc);
+					fill(A, na, 1 + (unsigned)s);
+					fill(B, nb, 2 + (unsigned)s);
+					fill(C0, nc, 3);
+					memcpy(C1, C0, sizeof(float) * nc);
+					memcpy(C2, C0, sizeof(float) * nc);
+					cpu_sgemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, (float)beta, C1, ldc);
+					for (int i = 0; i < M; i++)
+						for (int j = 0; j < N; j++) {
+							double acc = 0, mag = 0;
+							for (int k = 0; k < K; k++) {
+								double a = A[ta ? (size_t)k * lda + i : (size_t)i * lda + k];
+								double b = B[tb ? (size_t)j * ldb + k : (size_t)k * ldb + j];
+								acc += a * b;
+								mag += fabs(a * b);
+							}
+							size_t c = (size_t)i * ldc + j;
+							double want = 0.5 * acc + beta * C0[c];
+							if (fabs(C1[c] - want) > 1e-6 * (mag + fabs(C0[c])) + 1e-30)
+								fail_msg("cpu_sgemm %dx%dx%d ta %d tb %d beta %d: C[%d,%d] = %.9g, want %.9g",
+									 M, N, K, ta, tb, beta, i, j, C1[c], want);
+						}
+					for (int j = N; j < ldc; j++)   /* the gaps between rows are not written */
+						assert_true(C1[j] == C0[j]);
+					cpu_sgemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, (float)beta, C2, ldc);
+					assert_memory_equal(C1, C2, sizeof(float) * nc);
+					/* one thread: exactly one single-threaded sgemm */
+					omp_set_num_threads(1);
+					memcpy(C1, C0, sizeof(float) * nc);
+					memcpy(C2, C0, sizeof(float) * nc);
+					cpu_sgemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, (float)beta, C1, ldc);
+					cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+						    M, N, K, 0.5f, A, lda, B, ldb, (float)beta, C2, ldc);
+					assert_memory_equal(C1, C2, sizeof(float) * nc);
+					omp_set_num_threads(2);
+					free(A);
+					free(B);
+					free(C0);
+					free(C1);
+					free(C2);
+				}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dropout_paths),
+		cmocka_unit_test(test_sgemm_split),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
