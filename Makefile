@@ -21,6 +21,8 @@ ifneq ($(MPI_CFLAGS),)
 PKG_CFLAGS += $(MPI_CFLAGS) -DPT_HAVE_MPI
 LDLIBS   += -Wl,--as-needed $(shell pkg-config --libs ompi-c) -Wl,--no-as-needed
 endif
+# `make` alone builds the tools, whatever rule comes first below.
+.DEFAULT_GOAL := all
 SHARED   ?= $(abspath ../shared)
 export SHARED
 
@@ -54,6 +56,13 @@ NVCC_FLAGS ?= -O2 -std=c++17 --fmad=false -gencode arch=compute_80,code=sm_80 \
 ALL_CFLAGS += -DPT_HAVE_CUDA
 LDLIBS     += $(CUDA_LIB) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
               -Wl,--as-needed -lcudart -lcublas -lstdc++ -Wl,--no-as-needed
+
+# NCCL (the GPU ranks' gradient all-reduce) when its header is beside nvcc's
+ifneq ($(wildcard $(CUDA_HOME)/include/nccl.h),)
+ALL_CFLAGS += -DPT_HAVE_NCCL
+NVCC_FLAGS += -DPT_HAVE_NCCL
+LDLIBS     += -Wl,--as-needed -lnccl -Wl,--no-as-needed
+endif
 
 $(O)/%.o: %.cu
 	@mkdir -p $(dir $@)

@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The precision of the matrix products (--precision; lib/device.h). The
+ * CPU backend computes fp32 only. */
+typedef enum { PT_FP32, PT_TF32, PT_BF16, PT_FP16 } pt_precision;
+
 typedef struct pt_backend {
 	const char *name;
 

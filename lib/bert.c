@@ -70,6 +70,7 @@ struct bert_model {
 	int B, T, training, have_labels, regression;
 	uint64_t seed;
 	float p_hidden, p_att, p_cls;
+	float loss_scale;         /* the loss gradient's factor in backward (1: none) */
 };
 
 static void add_param(bert_model *m, size_t *off, const char *name, int ndim, int64_t d0, int64_t d1)
@@ -149,6 +150,7 @@ bert_model *bert_create_on(const bert_config *cfg, const pt_backend *be)
 	m->cfg.id2label = NULL;
 	m->cfg.json = NULL;
 	m->be = be ? be : &pt_cpu_backend;
+	m->loss_scale = 1.0f;
 	m->layers = pt_calloc((size_t)c->num_hidden_layers + 1, sizeof(layer_acts));
 	build_params(m);
 	return m;
@@ -194,6 +196,11 @@ float *bert_grads(bert_model *m, size_t *n)
 	if (n)
 		*n = m->nfloats;
 	return m->grad_buf;
+}
+
+void bert_set_loss_scale(bert_model *m, float s)
+{
+	m->loss_scale = s;
 }
 
 void bert_grads_scale(bert_model *m, float s)
@@ -463,6 +470,8 @@ void bert_backward(bert_model *m)
 		be->mse_backward(m->dlogits, m->logits, m->flabels, B);
 	else
 		be->crossentropy_backward(m->dlogits, m->probs, m->labels, B, NL);
+	if (m->loss_scale != 1.0f)
+		be->scale(m->dlogits, (size_t)B * NL, m->loss_scale);
 	be->matmul_backward(m->dpooled, PG(ph0 + 2), PG(ph0 + 3), m->dlogits, m->pooled_drop, PD(ph0 + 2), B, C, NL, 0);
 	if (m->p_cls > 0)
 		be->dropout_backward(m->dpooled, m->dpooled, (size_t)B * C, m->p_cls, seed, 1 + 3 * (uint64_t)L);

@@ -47,6 +47,9 @@ float *bert_params(bert_model *m, size_t *n);
 float *bert_grads(bert_model *m, size_t *n);
 /* grads *= s, through the backend (the data-parallel share of a rank). */
 void bert_grads_scale(bert_model *m, float s);
+/* Backward passes from now on start from the loss gradient times s (fp16
+ * loss scaling: every gradient comes out scaled by s). 1 by default. */
+void bert_set_loss_scale(bert_model *m, float s);
 const bert_config *bert_get_config(const bert_model *m);   /* the model's copy (no id2label/json) */
 const struct pt_backend *bert_get_backend(const bert_model *m);   /* the ops the model runs on (lib/backend.h) */
 

@@ -27,6 +27,34 @@ const pt_backend *pt_device_select(const char *name)
 	return &pt_cpu_backend;
 }
 
+static const char *const precision_names[] = { "fp32", "tf32", "bf16", "fp16" };
+
+pt_precision pt_precision_parse(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && strcmp(name, precision_names[i]) == 0)
+			return (pt_precision)i;
+	pt_usage_error("--precision: expected fp32, tf32, bf16 or fp16, got '%s'", name ? name : "(null)");
+}
+
+const char *pt_precision_name(pt_precision p)
+{
+	return precision_names[p];
+}
+
+void pt_device_set_precision(const pt_backend *be, pt_precision p)
+{
+#ifdef PT_HAVE_CUDA
+	if (be == &pt_cuda_backend) {
+		pt_cuda_set_precision(p);
+		return;
+	}
+#endif
+	if (p != PT_FP32)
+		pt_die("--precision %s: the %s backend computes in fp32 only; use --device cuda", precision_names[p],
+		       be->name);
+}
+
 const char *pt_device_describe(const pt_backend *be)
 {
 #ifdef PT_HAVE_CUDA

@@ -12,6 +12,14 @@
  * (exit 2). */
 const pt_backend *pt_device_select(const char *name);
 
+/* --precision: "fp32", "tf32", "bf16" or "fp16"; anything else is a usage
+ * error (exit 2). */
+pt_precision pt_precision_parse(const char *name);
+const char *pt_precision_name(pt_precision p);
+/* Makes be compute its matrix products in p: the CPU backend takes fp32
+ * only (dies with one line otherwise), the CUDA one all four. */
+void pt_device_set_precision(const pt_backend *be, pt_precision p);
+
 /* One line naming the device behind be, e.g. "cuda (NVIDIA H200, device 0
  * of 1)" or "cpu"; a static string. */
 const char *pt_device_describe(const pt_backend *be);

@@ -1,7 +1,20 @@
 #include "dist.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* dist_gather_f32 on a single rank: a copy */
+static float *gather_one(const float *x, size_t n, size_t *total)
+{
+	float *all = pt_malloc(n ? n * sizeof(float) : 1);
+	if (n)
+		memcpy(all, x, n * sizeof(float));
+	*total = n;
+	return all;
+}
+
 
 #ifdef PT_HAVE_MPI
 #include <mpi.h>
@@ -50,6 +63,47 @@ void dist_allreduce_sum_f64(double *x, size_t n)
 		pt_die("MPI_Allreduce failed");
 }
 
+void dist_bcast_bytes(void *buf, size_t n)
+{
+	if (!active || size == 1)
+		return;
+	if (n > INT_MAX)
+		pt_die("broadcast: %zu bytes, more than MPI's int counts allow", n);
+	if (MPI_Bcast(buf, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+		pt_die("MPI_Bcast failed");
+}
+
+float *dist_gather_f32(const float *x, size_t n, size_t *total)
+{
+	if (!active || size == 1)
+		return gather_one(x, n, total);
+	long long mine = (long long)n, *counts = rank == 0 ? pt_malloc(sizeof(long long) * size) : NULL;
+	if (MPI_Gather(&mine, 1, MPI_LONG_LONG, counts, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+		pt_die("MPI_Gather failed");
+	int *cnt = NULL, *displ = NULL;
+	float *all = NULL;
+	if (rank == 0) {
+		cnt = pt_malloc(sizeof(int) * size);
+		displ = pt_malloc(sizeof(int) * size);
+		long long sum = 0;
+		for (int i = 0; i < size; i++) {
+			if (sum + counts[i] > INT_MAX)
+				pt_die("gather: %lld floats, more than MPI's int counts allow", sum + counts[i]);
+			cnt[i] = (int)counts[i];
+			displ[i] = (int)sum;
+			sum += counts[i];
+		}
+		*total = (size_t)sum;
+		all = pt_malloc(sum ? (size_t)sum * sizeof(float) : 1);
+	}
+	if (MPI_Gatherv(x, (int)n, MPI_FLOAT, all, cnt, displ, MPI_FLOAT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+		pt_die("MPI_Gatherv failed");
+	free(counts);
+	free(cnt);
+	free(displ);
+	return all;
+}
+
 void dist_finalize(void)
 {
 	if (active) {
@@ -73,6 +127,8 @@ int dist_rank(void) { return 0; }
 int dist_size(void) { return 1; }
 void dist_allreduce_sum_f32(float *x, size_t n) { (void)x; (void)n; }
 void dist_allreduce_sum_f64(double *x, size_t n) { (void)x; (void)n; }
+void dist_bcast_bytes(void *buf, size_t n) { (void)buf; (void)n; }
+float *dist_gather_f32(const float *x, size_t n, size_t *total) { return gather_one(x, n, total); }
 void dist_finalize(void) {}
 
 #endif

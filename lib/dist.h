@@ -20,6 +20,12 @@ int dist_size(void);
 /* x[0..n) = the sum over ranks, on every rank. */
 void dist_allreduce_sum_f32(float *x, size_t n);
 void dist_allreduce_sum_f64(double *x, size_t n);
+/* buf[0..n) of rank 0 copied to every rank. */
+void dist_bcast_bytes(void *buf, size_t n);
+/* Concatenates every rank's n floats on rank 0, in rank order: returns a
+ * malloc'd buffer there (length in *total) and NULL on the other ranks.
+ * One rank: a copy of x. */
+float *dist_gather_f32(const float *x, size_t n, size_t *total);
 /* Leaves the job cleanly (MPI_Finalize); call once before exit(0). */
 void dist_finalize(void);
 

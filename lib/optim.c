@@ -95,6 +95,29 @@ double clip_grad_norm(bert_model *model, double max_norm)
 	return total;
 }
 
+void grad_scaler_init(grad_scaler *s, int enabled)
+{
+	s->scale = enabled ? 65536.0f : 1.0f;
+	s->good = 0;
+	s->enabled = enabled;
+}
+
+int grad_scaler_update(grad_scaler *s, double scaled_norm)
+{
+	if (!s->enabled)
+		return 1;
+	if (!isfinite(scaled_norm)) {
+		s->scale *= 0.5f;
+		s->good = 0;
+		return 0;
+	}
+	if (++s->good == 2000) {
+		s->scale *= 2.0f;
+		s->good = 0;
+	}
+	return 1;
+}
+
 double linear_schedule_lr(double base_lr, int64_t step, int64_t warmup, int64_t total)
 {
 	if (step < warmup)

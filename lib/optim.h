@@ -52,6 +52,23 @@ float clip_factor(double norm, double max_norm);
  * total L2 norm before clipping. */
 double clip_grad_norm(bert_model *model, double max_norm);
 
+/* fp16 dynamic loss scaling, as torch.cuda.amp.GradScaler with its
+ * defaults (the Trainer's fp16=True): the loss gradient is multiplied by
+ * scale (2^16 at first; 1 when disabled); a step whose scaled gradient norm
+ * is inf or NaN is skipped and halves the scale, and 2000 finite steps in a
+ * row double it. */
+typedef struct {
+	float scale;
+	int64_t good;      /* finite steps since the scale last changed */
+	int enabled;
+} grad_scaler;
+
+void grad_scaler_init(grad_scaler *s, int enabled);
+/* After a backward pass at s->scale, with the global norm of the scaled
+ * gradients: returns 1 when the optimizer step is to be taken, 0 to skip
+ * it, and updates the scale for the next step. Disabled: always 1. */
+int grad_scaler_update(grad_scaler *s, double scaled_norm);
+
 /* get_linear_schedule_with_warmup: the lr used for optimizer step `step`
  * (0-based): base*step/warmup during warm-up, then linear decay to 0 at
  * `total`. */

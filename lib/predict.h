@@ -27,7 +27,10 @@ void predict_write_batch(pt_writer *w, const batch_buf *bb, const float *logits,
 
 /* Reads every batch of r (batch_read: dies on a bad one), runs the model
  * (eval mode: no dropout) and writes the prediction records to w. Fills
- * *st (zeroed first). */
+ * *st (zeroed first). Under MPI (dist_size() > 1) every rank reads all of
+ * r, batch k runs on rank k % size, and rank 0 gathers the logits and
+ * writes every record in input order (w is used on rank 0 only; NULL
+ * elsewhere is fine); st's loss is summed over ranks on every rank. */
 void predict_run(bert_model *m, const bert_config *c, pt_reader *r, pt_writer *w, predict_stats *st);
 
 /* The Trainer's eval_loss: the mean over labelled examples of their batch's

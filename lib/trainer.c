@@ -18,6 +18,7 @@
 #include "config.h"
 #include "device.h"
 #include "dist.h"
+#include "grad_sync.h"
 #include "optim.h"
 #include "predict.h"
 #include "pyfloat.h"
@@ -136,6 +137,7 @@ typedef struct {
 	double total_loss;         /* over the whole run, for train_loss */
 	int progress_shown;
 	double t_start;
+	grad_scaler scaler;        /* fp16's loss scaling; scale 1 otherwise */
 } trainer;
 
 /* splitmix64: the one mixing function behind batch orders and dropout seeds. */
@@ -234,11 +236,13 @@ static void write_state(const trainer *t, const char *path)
 	fprintf(f, "{\n  \"global_step\": %lld,\n  \"epoch\": %s,\n  \"max_steps\": %lld,\n"
 		"  \"num_train_epochs\": %lld,\n  \"logging_steps\": %lld,\n  \"save_steps\": %lld,\n"
 		"  \"train_batch_size\": %d,\n  \"seed\": %llu,\n  \"steps_per_epoch\": %lld,\n"
+		"  \"optimizer_steps\": %lld,\n  \"loss_scale\": %.9g,\n  \"loss_scale_good_steps\": %lld,\n"
 		"  \"log_history\": [",
 		(long long)t->step, num, (long long)t->total_steps,
 		(long long)((t->total_steps + t->steps_per_epoch - 1) / t->steps_per_epoch),
 		(long long)t->o->logging_steps, (long long)t->o->save_steps, t->train.max_rows,
-		(unsigned long long)t->o->seed, (long long)t->steps_per_epoch);
+		(unsigned long long)t->o->seed, (long long)t->steps_per_epoch, (long long)t->opt.step,
+		(double)t->scaler.scale, (long long)t->scaler.good);
 	for (size_t i = 0; i < t->hist.n; i++) {
 		fputs(i ? ",\n    " : "\n    ", f);
 		log_write_json(f, &t->hist.v[i]);
@@ -460,6 +464,14 @@ static void resume(trainer *t, const char *dir)
 	if (step > t->total_steps)
 		pt_die("%s: global_step %lld is past this run's %lld steps", sp, (long long)step,
 		       (long long)t->total_steps);
+	/* optional (older checkpoints): AdamW's own count, which fp16's skipped
+	 * steps leave behind the global step, and the loss scaler */
+	int64_t opt_steps = json_is_number(json_object_get(st, "optimizer_steps"))
+			    ? (int64_t)json_num(st, "optimizer_steps", sp) : step;
+	if (json_is_number(json_object_get(st, "loss_scale")) && t->scaler.enabled) {
+		t->scaler.scale = (float)json_num(st, "loss_scale", sp);
+		t->scaler.good = (int64_t)json_num(st, "loss_scale_good_steps", sp);
+	}
 	json_t *hist = json_object_get(st, "log_history");
 	size_t i;
 	json_t *e;
@@ -494,7 +506,7 @@ static void resume(trainer *t, const char *dir)
 	free(hm);
 	st_close(f);
 	free(op);
-	t->opt.step = step;
+	t->opt.step = opt_steps;
 	t->step = step;
 	if (dist_rank() == 0)
 		pt_warn("resuming from %s at step %lld (epoch %.2f)", dir, (long long)step, epoch_float(t, step));
@@ -552,6 +564,11 @@ static float train_step_grads(trainer *t, const bert_batch *gb, uint64_t dseed, 
 	if (N == 1) {
 		float loss = bert_forward(t->model, gb, 1, dseed, logits);
 		bert_backward(t->model);
+		if (grad_sync_active()) {   /* --allreduce nccl on one rank: the path, exercised */
+			size_t n;
+			float *g = bert_grads(t->model, &n);
+			grad_sync_sum(g, n);
+		}
 		return loss;
 	}
 	int r0 = (int)((int64_t)gb->B * R / N), r1 = (int)((int64_t)gb->B * (R + 1) / N);
@@ -571,16 +588,7 @@ static float train_step_grads(trainer *t, const bert_batch *gb, uint64_t dseed, 
 		bert_backward(t->model);
 		bert_grads_scale(t->model, (float)share);
 	}
-	const pt_backend *be = bert_get_backend(t->model);
-	if (be == &pt_cpu_backend) {
-		dist_allreduce_sum_f32(g, n);
-	} else {   /* device gradients: all-reduced through a host copy */
-		float *h = pt_malloc(n * sizeof(float));
-		be->to_host(h, g, n * sizeof(float));
-		dist_allreduce_sum_f32(h, n);
-		be->to_device(g, h, n * sizeof(float));
-		free(h);
-	}
+	grad_sync_sum(g, n);
 	dist_allreduce_sum_f64(&loss, 1);
 	return (float)loss;
 }
@@ -591,7 +599,7 @@ static void log_train(trainer *t, double grad_norm)
 	log_put(&e, "loss", t->run_loss / (double)t->run_steps, 0);
 	log_put(&e, "grad_norm", grad_norm, 0);
 	log_put(&e, "learning_rate",
-		linear_schedule_lr(t->o->lr, t->step, t->warmup, t->total_steps), 0);
+		linear_schedule_lr(t->o->lr, t->opt.step, t->warmup, t->total_steps), 0);
 	log_put(&e, "epoch", epoch_float(t, t->step), 0);
 	log_put(&e, "step", (double)t->step, 1);
 	emit(t, &e);
@@ -619,6 +627,9 @@ void train_run(const train_opts *o)
 	const pt_backend *be = pt_device_select(o->device ? o->device : "cpu");
 	if (lead && be != &pt_cpu_backend)
 		pt_warn("device: %s", pt_device_describe(be));
+	grad_sync_init(be, o->allreduce);
+	pt_device_set_precision(be, o->precision);
+	grad_scaler_init(&t.scaler, o->precision == PT_FP16);
 	bert_config_load(o->model_dir, &t.cfg);
 	if (o->num_labels)
 		bert_config_set_num_labels(&t.cfg, o->num_labels);
@@ -663,9 +674,10 @@ void train_run(const train_opts *o)
 	}
 
 	if (lead)
-		pt_warn("%zu batches (%ld examples) an epoch, %lld steps, %zu parameters, %d rank%s",
+		pt_warn("%zu batches (%ld examples) an epoch, %lld steps, %zu parameters, %d rank%s%s%s",
 			t.train.n, t.train.rows, (long long)t.total_steps, np, dist_size(),
-			dist_size() == 1 ? "" : "s");
+			dist_size() == 1 ? "" : "s", grad_sync_active() ? ", gradients summed by " : "",
+			grad_sync_active() ? grad_sync_describe() : "");
 	size_t *order = pt_malloc(t.train.n * sizeof *order);
 	float *logits = pt_malloc((size_t)t.train.max_rows * (size_t)t.cfg.num_labels * sizeof *logits);
 	t.t_start = pt_now();
@@ -680,13 +692,21 @@ void train_run(const train_opts *o)
 		}
 		const batch_buf *b = &t.train.v[order[t.step % t.steps_per_epoch]];
 		uint64_t dseed = mix64(o->seed * 0x100000001B3ull + (uint64_t)t.step);
+		float scale = t.scaler.scale;
+		bert_set_loss_scale(t.model, scale);
 		float loss = train_step_grads(&t, &b->b, dseed, logits);
 		if (!isfinite(loss))
 			pt_die("step %lld: the loss is %f", (long long)t.step, loss);
-		/* clip_grad_norm_ then AdamW, the clip factor applied inside the update */
-		grad_norm = grad_global_norm(t.model);
-		adamw_step_scaled(&t.opt, t.model, (float)linear_schedule_lr(o->lr, t.step, t.warmup, t.total_steps),
-				  o->max_grad_norm > 0 ? clip_factor(grad_norm, o->max_grad_norm) : 1.0f);
+		/* clip_grad_norm_ then AdamW, the clip factor (and fp16's 1/scale)
+		 * applied inside the update; fp16 skips a step that overflowed,
+		 * and then the schedule waits too (accelerate's scheduler does not
+		 * step after a skipped optimizer step): the lr follows AdamW's count */
+		double scaled_norm = grad_global_norm(t.model);
+		grad_norm = scaled_norm / scale;
+		float coef = o->max_grad_norm > 0 ? clip_factor(grad_norm, o->max_grad_norm) : 1.0f;
+		if (grad_scaler_update(&t.scaler, scaled_norm))
+			adamw_step_scaled(&t.opt, t.model, (float)linear_schedule_lr(o->lr, t.opt.step, t.warmup, t.total_steps),
+					  scale == 1.0f ? coef : coef / scale);
 		t.step++;
 		t.run_loss += loss;
 		t.total_loss += loss;
@@ -703,6 +723,7 @@ void train_run(const train_opts *o)
 			save_checkpoint(&t);
 		progress_show(&t);
 	}
+	grad_sync_finalize();
 	if (!lead) {
 		train_free(&t, order, logits);
 		return;

@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "backend.h"
+
 enum eval_strategy { EVAL_NO, EVAL_EPOCH, EVAL_STEPS };
 
 typedef struct {
@@ -41,6 +43,8 @@ typedef struct {
 	int shuffle;               /* fresh batch order every epoch */
 	int progress;              /* progress bar on stderr */
 	const char *device;        /* --device: cpu, cuda or auto (pt_device_select; NULL: cpu) */
+	const char *allreduce;     /* --allreduce: auto, mpi or nccl (grad_sync_init; NULL: auto) */
+	pt_precision precision;    /* --precision (pt_device_set_precision); fp16 adds loss scaling */
 } train_opts;
 
 /* Fills o with the Trainer's defaults. */

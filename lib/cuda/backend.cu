@@ -22,6 +22,15 @@ extern "C" int pt_cuda_available(void)
 		int n = 0;
 		cudaError_t e = cudaGetDeviceCount(&n);
 		known = e == cudaSuccess && n > 0;
+		/* one GPU per rank: the launcher's node-local rank picks it */
+		const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+		if (!lr) lr = getenv("SLURM_LOCALID");
+		if (!lr) lr = getenv("MPI_LOCALRANKID");
+		if (known && lr && atoi(lr) > 0 && cudaSetDevice(atoi(lr) % n) != cudaSuccess) {
+			snprintf(cuda_what, sizeof cuda_what, "cudaSetDevice(%d): %s", atoi(lr) % n,
+				 cudaGetErrorString(cudaGetLastError()));
+			known = 0;
+		}
 		if (e != cudaSuccess)
 			snprintf(cuda_what, sizeof cuda_what, "cudaGetDeviceCount: %s", cudaGetErrorString(e));
 		else if (n < 1)

@@ -20,7 +20,10 @@ extern "C" {
 extern const pt_backend pt_cuda_backend;
 
 /* 1 when a CUDA device can be used (driver loaded, at least one device),
- * else 0. Never dies; the answer is computed once and cached. */
+ * else 0. Never dies; the answer is computed once and cached. Under an MPI
+ * launcher the first call also selects the device of this rank: the
+ * node-local rank (OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID or
+ * MPI_LOCALRANKID) modulo the device count. */
 int pt_cuda_available(void);
 
 /* One line about the device, never dies: when pt_cuda_available(), its
@@ -31,6 +34,24 @@ const char *pt_cuda_describe(void);
 
 /* &pt_cuda_backend when pt_cuda_available(), else NULL. */
 const pt_backend *pt_cuda_backend_get(void);
+
+/* The matrix products' precision from now on (lib/cuda/matmul.cu): fp32
+ * (the default: no TF32, results as the CPU's to rounding), tf32, bf16 or
+ * fp16 (inputs rounded to 16 bits inside cuBLAS, fp32 accumulation; every
+ * tensor stays fp32 in memory). */
+void pt_cuda_set_precision(pt_precision p);
+
+/* NCCL (lib/cuda/nccl.cu; built when nccl.h is found: PT_HAVE_NCCL).
+ * pt_nccl_id fills the id rank 0 makes (PT_NCCL_ID_BYTES bytes) for the
+ * others to receive over MPI; pt_nccl_init joins the communicator of size
+ * ranks on the current device; pt_nccl_allreduce_sum sums n device floats
+ * across ranks in place, ordered on the default stream like every op;
+ * pt_nccl_finalize leaves it. Each dies with one line on an NCCL error. */
+#define PT_NCCL_ID_BYTES 128
+void pt_nccl_id(void *id);
+void pt_nccl_init(const void *id, int rank, int size);
+void pt_nccl_allreduce_sum(float *x, size_t n);
+void pt_nccl_finalize(void);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,23 @@
 /* CUDA backend: nn.Linear and the pooler on cuBLAS sgemm, written as the
  * CPU backend's cblas calls one for one (lib/cpu/matmul.c). */
 #include "cuda/common.cuh"
+#include "cuda/cuda.h"
+
+/* The products' precision (pt_cuda_set_precision): fp32 tensors in and
+ * out always, and the compute type says what the tensor cores may do with
+ * them: nothing (plain fp32, as the CPU), TF32, or round the inputs to bf16
+ * / fp16 and accumulate in fp32 (cuBLAS's "fast" compute types). */
+static cublasComputeType_t compute_type = CUBLAS_COMPUTE_32F;
+
+extern "C" void pt_cuda_set_precision(pt_precision p)
+{
+	switch (p) {
+	case PT_FP32: compute_type = CUBLAS_COMPUTE_32F; break;
+	case PT_TF32: compute_type = CUBLAS_COMPUTE_32F_FAST_TF32; break;
+	case PT_BF16: compute_type = CUBLAS_COMPUTE_32F_FAST_16BF; break;
+	case PT_FP16: compute_type = CUBLAS_COMPUTE_32F_FAST_16F; break;
+	}
+}
 
 /* cuBLAS is column-major: a row-major X[r,c] with row stride ld is the
  * column-major X^T with leading dimension ld, so C = op(A) op(B) in row-major
@@ -10,8 +27,9 @@ void cuda_sgemm(bool transA, bool transB, int M, int N, int K, float alpha, cons
 {
 	if (M <= 0 || N <= 0)
 		return;
-	CUBLAS_CHECK(cublasSgemm(cuda_blas(), transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
-				 N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
+	CUBLAS_CHECK(cublasGemmEx(cuda_blas(), transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
+				  N, M, K, &alpha, B, CUDA_R_32F, ldb, A, CUDA_R_32F, lda, &beta, C, CUDA_R_32F, ldc,
+				  compute_type, CUBLAS_GEMM_DEFAULT));
 }
 
 void cuda_sgemm_batched(bool transA, bool transB, int M, int N, int K, float alpha,
@@ -20,9 +38,10 @@ void cuda_sgemm_batched(bool transA, bool transB, int M, int N, int K, float alp
 {
 	if (M <= 0 || N <= 0 || count <= 0)
 		return;
-	CUBLAS_CHECK(cublasSgemmStridedBatched(cuda_blas(), transB ? CUBLAS_OP_T : CUBLAS_OP_N,
-					       transA ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, ldb, sB,
-					       A, lda, sA, &beta, C, ldc, sC, count));
+	CUBLAS_CHECK(cublasGemmStridedBatchedEx(cuda_blas(), transB ? CUBLAS_OP_T : CUBLAS_OP_N,
+						transA ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, CUDA_R_32F, ldb, sB,
+						A, CUDA_R_32F, lda, sA, &beta, C, CUDA_R_32F, ldc, sC, count,
+						compute_type, CUBLAS_GEMM_DEFAULT));
 }
 
 /* out[i, o] = bias[o] for N rows of stride ldo */

@@ -30,14 +30,15 @@ grep -q '^predict: device: cuda (' "$T/cls.cuda.err" || fail "predict does not s
 
 # "idx logit logit ..." per example
 logits_of() { "$BINDIR/msgpack2json" <"$1" | sed 's/.*"idx": \([0-9]*\).*"logits": \[\([^]]*\)\].*/\1 \2/; s/,//g'; }
-# same idx, |a - b| <= 1e-5 * max(max |b| of the row, 1e-3)
-close_1e5() {
-	paste -d' ' "$1" "$2" | awk '{ n = NF / 2; if ($1 != $(n+1)) { print "idx " $1 " vs " $(n+1); exit 1 }
+# close TOL A B: same idx, |a - b| <= TOL * max(max |b| of the row, 1e-3)
+close() {
+	paste -d' ' "$2" "$3" | awk -v tol="$1" '{ n = NF / 2; if ($1 != $(n+1)) { print "idx " $1 " vs " $(n+1); exit 1 }
 		m = 1e-3; for (i = 2; i <= n; i++) { b = $(n+i); if (b < 0) b = -b; if (b > m) m = b }
 		for (i = 2; i <= n; i++) { d = $i - $(n+i); if (d < 0) d = -d
-			if (d > 1e-5 * m) { print "idx " $1 ": " $i " vs " $(n+i); exit 1 } } }
+			if (d > tol * m) { print "idx " $1 ": " $i " vs " $(n+i); exit 1 } } }
 		END { if (NR == 0) { print "no rows"; exit 1 } }'
 }
+close_1e5() { close 1e-5 "$@"; }
 eval_loss_of() { sed -n 's/^{"eval_loss": \([-0-9.e]*\), .*/\1/p' "$1"; }
 preds_of() { "$BINDIR/msgpack2json" <"$1" | sed -n 's/.*"prediction": \([0-9]*\).*/\1/p' | tr '\n' ' '; }
 
@@ -57,6 +58,17 @@ for k in cls:cls_batches.mpk reg:reg_batches.mpk bare:bare_batches.mpk; do
 	fi
 done
 
+# --precision: the products in TF32, bf16 or fp16 move the logits by about
+# their inputs' rounding (2^-11 for tf32 and fp16, 2^-8 for bf16), summed
+# over two layers
+for pr in tf32:3e-3 fp16:3e-3 bf16:3e-2; do
+	p=${pr%%:*} tol=${pr#*:}
+	"$BINDIR/predict" --model "$F/cls" --device cuda --precision $p "$F/cls_batches.mpk" >"$T/cls.$p.mpk" \
+		2>"$T/cls.$p.err" || fail "predict --precision $p: $(cat "$T/cls.$p.err")"
+	logits_of "$T/cls.$p.mpk" >"$T/cls.$p.logits"
+	close "$tol" "$T/cls.$p.logits" "$T/cls.cpu.logits" || fail "--precision $p: logits too far from the CPU's"
+done
+
 # 10 training steps, dropout off: CUDA against CPU. Attention key biases are
 # skipped (see train_mpi.sh: AdamW amplifies their rounding noise).
 . "$PT_ROOT/tests/cli/lib_train.sh"
@@ -69,6 +81,17 @@ done
 	|| fail "train: the CUDA weights after 10 steps differ from the CPU's"
 "$STCMP" "$T/train.cpu/checkpoint-8/optimizer.safetensors" "$T/train.cuda/checkpoint-8/optimizer.safetensors" 0.01 \
 	|| fail "train: the CUDA optimizer moments at step 8 differ from the CPU's"
+# bf16 and fp16 training: close to fp32 (every weight within 5% of its
+# tensor's largest), and fp16's loss scale (2^16 unless a step overflowed)
+# in the state
+for p in bf16 fp16; do
+	train_tiny "$T/train.$p" --max-steps 10 --device cuda --precision $p $NODROP 2>"$T/train.$p.log" \
+		|| fail "train --precision $p: $(cat "$T/train.$p.log")"
+	"$STCMP" "$T/train.cuda/model.safetensors" "$T/train.$p/model.safetensors" 0.05 key.bias \
+		|| fail "train --precision $p: weights too far from fp32's"
+done
+grep -Eq '"loss_scale": (65536|32768|16384),' "$T/train.fp16/trainer_state.json" \
+	|| fail "fp16: no loss scale near 2^16 in trainer_state.json: $(head -c 400 "$T/train.fp16/trainer_state.json")"
 # a CUDA run resumed from the CPU's checkpoint-4 (weights and moments uploaded)
 cp -r "$T/train.cpu" "$T/resumed"
 "$BINDIR/train" --model "$T/tiny" --output-dir "$T/resumed" --lr 1e-3 --logging-steps 4 --save-steps 4 \
@@ -77,4 +100,22 @@ cp -r "$T/train.cpu" "$T/resumed"
 grep -q "resuming from" "$T/resumed.log" || fail "no resume: $(cat "$T/resumed.log")"
 "$STCMP" "$T/train.cpu/model.safetensors" "$T/resumed/model.safetensors" 0.01 key.bias \
 	|| fail "train: a CUDA run resumed from a CPU checkpoint differs from the CPU run"
+
+# the NCCL path on one GPU: a 1-rank all-reduce every step leaves the
+# gradients as they are, so the weights are the plain CUDA run's, bit for bit
+if nm "$BINDIR/train" 2>/dev/null | grep -q ncclAllReduce; then
+	train_tiny "$T/nccl" --max-steps 10 --device cuda --allreduce nccl $NODROP 2>"$T/nccl.log" \
+		|| fail "train --allreduce nccl: $(cat "$T/nccl.log")"
+	grep -q "gradients summed by NCCL all-reduce" "$T/nccl.log" || fail "NCCL not used: $(cat "$T/nccl.log")"
+	cmp -s "$T/train.cuda/model.safetensors" "$T/nccl/model.safetensors" \
+		|| fail "train --allreduce nccl on 1 rank changed the weights"
+	if command -v mpirun >/dev/null; then   # and under mpirun, as one rank
+		timeout 300 mpirun --allow-run-as-root -np 1 "$BINDIR/train" --model "$T/tiny" --from-scratch \
+			--output-dir "$T/nccl-mpi" --lr 1e-3 --logging-steps 4 --save-steps 4 --no-progress \
+			--max-steps 10 --device cuda --allreduce nccl $NODROP "$T/train.mpk" 2>"$T/nccl-mpi.log" \
+			|| fail "mpirun -np 1 train --allreduce nccl: $(cat "$T/nccl-mpi.log")"
+		cmp -s "$T/train.cuda/model.safetensors" "$T/nccl-mpi/model.safetensors" \
+			|| fail "mpirun -np 1 train --allreduce nccl changed the weights"
+	fi
+fi
 exit 0

@@ -51,9 +51,21 @@ expect_fail 1 "has only pytorch_model.bin .*convert it once with: python3 -c .*s
 rm -r "$T/m"
 
 # device and usage
-expect_fail 1 "^predict: --device cuda: " "$P" --model "$F/cls" --device cuda "$F/cls_batches.mpk"
-no_output cuda
+# --device cuda: one line and exit 1 where CUDA cannot run (no GPU, or a
+# build without nvcc); where it can, as many records as on the CPU
+if "$P" --model "$F/cls" --device cuda "$F/cls_batches.mpk" >"$T/cuda.mpk" 2>"$T/cuda.err"; then
+	"$P" --model "$F/cls" --device cpu "$F/cls_batches.mpk" >"$T/cpu.mpk" 2>/dev/null || fail "--device cpu"
+	[ "$("$BINDIR/msgpack2json" <"$T/cuda.mpk" | wc -l)" -eq "$("$BINDIR/msgpack2json" <"$T/cpu.mpk" | wc -l)" ] \
+		|| fail "--device cuda: not as many records as --device cpu"
+else
+	expect_fail 1 "^predict: --device cuda: " "$P" --model "$F/cls" --device cuda "$F/cls_batches.mpk"
+	no_output cuda
+fi
 expect_fail 2 "--device: expected cpu, cuda or auto, got 'tpu'" "$P" --model "$F/cls" --device tpu
+expect_fail 2 "--precision: expected fp32, tf32, bf16 or fp16, got 'fp8'" "$P" --model "$F/cls" --precision fp8
+expect_fail 1 "^predict: --precision bf16: the cpu backend computes in fp32 only; use --device cuda$" \
+	"$P" --model "$F/cls" --device cpu --precision bf16 "$F/cls_batches.mpk"
+no_output precision
 expect_fail 2 "--model DIR is required" "$P" "$F/cls_batches.mpk"
 expect_fail 2 "at most one input FILE" "$P" --model "$F/cls" a b
 expect_fail 2 "--seed: expected an integer" "$P" --model "$F/cls" --seed x

@@ -120,6 +120,31 @@ static void test_clip_in_update(void **state)
 	}
 }
 
+/* GradScaler's schedule: 2^16, halved (and the step skipped) on an
+ * overflow, doubled after 2000 finite steps in a row; off: always a step. */
+static void test_grad_scaler(void **state)
+{
+	(void)state;
+	grad_scaler s;
+	grad_scaler_init(&s, 0);
+	assert_true(s.scale == 1.0f);
+	assert_int_equal(grad_scaler_update(&s, INFINITY), 1);
+	assert_true(s.scale == 1.0f);
+	grad_scaler_init(&s, 1);
+	assert_true(s.scale == 65536.0f);
+	assert_int_equal(grad_scaler_update(&s, 3.0), 1);
+	assert_int_equal(grad_scaler_update(&s, NAN), 0);
+	assert_true(s.scale == 32768.0f);
+	assert_int_equal(grad_scaler_update(&s, INFINITY), 0);
+	assert_true(s.scale == 16384.0f);
+	for (int i = 0; i < 1999; i++)
+		assert_int_equal(grad_scaler_update(&s, 1.0), 1);
+	assert_true(s.scale == 16384.0f);
+	assert_int_equal(grad_scaler_update(&s, 1.0), 1);   /* the 2000th */
+	assert_true(s.scale == 32768.0f);
+	assert_true(s.good == 0);
+}
+
 /* Ten steps as the Trainer takes them: every tensor's update (final -
  * initial) within 1% (norm-relative) of torch's, and the same grad norms. */
 static void test_ten_steps(void **state)
@@ -206,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_weight_decay_groups),
 		cmocka_unit_test(test_clip),
 		cmocka_unit_test(test_clip_in_update),
+		cmocka_unit_test(test_grad_scaler),
 		cmocka_unit_test(test_ten_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
 #include "bert.h"
 #include "checkpoint.h"
 #include "config.h"
+#include "device.h"
+#include "dist.h"
 #include "predict.h"
 #include "record.h"
 #include "util.h"
@@ -24,6 +26,8 @@ static void usage(void)
 	       "                       --output-dir of train\n"
 	       "      --device D       cpu, cuda or auto (default auto: cuda when this build\n"
 	       "                       has it and a GPU is visible, else cpu)\n"
+	       "      --precision P    matrix products on the GPU: fp32 (default), tf32, bf16\n"
+	       "                       or fp16 (see train --help); the CPU runs fp32 only\n"
 	       "      --set KEY=VALUE  override a config.json value (e.g. num_labels=3)\n"
 	       "      --seed N         seed for weights the checkpoint lacks (default 42;\n"
 	       "                       they are reported on stderr)\n"
@@ -37,19 +41,26 @@ static void usage(void)
 	       "writes a float label and logits only. With labels, the mean loss goes to\n"
 	       "stderr as {\"eval_loss\": X, \"eval_samples\": N}.\n"
 	       "\n"
-	       "Example:\n"
-	       "  tok --model M --task mrpc < dev.tsv | collate | %s --model run | glue-metric mrpc\n",
-	       pt_progname, pt_progname);
+	       "Sharded across MPI ranks (`mpirun -np N %s --model run FILE`): batch k runs\n"
+	       "on rank k %% N, rank 0 writes every record in input order; FILE is required\n"
+	       "(launchers give stdin to rank 0 only).\n"
+	       "\n"
+	       "Examples:\n"
+	       "  tok --model M --task mrpc < dev.tsv | collate | %s --model run | glue-metric mrpc\n"
+	       "  mpirun -np 4 %s --model run dev.mpk | glue-metric mrpc\n",
+	       pt_progname, pt_progname, pt_progname, pt_progname);
 }
 
 int main(int argc, char **argv)
 {
 	pt_openmp_passive(argv);
 	pt_init(argv[0]);
-	enum { DEVICE = 256, SET, SEED };
+	dist_init(&argc, &argv);
+	enum { DEVICE = 256, SET, SEED, PRECISION };
 	static const struct option opts[] = {
 		{"model", required_argument, 0, 'm'},
 		{"device", required_argument, 0, DEVICE},
+		{"precision", required_argument, 0, PRECISION},
 		{"set", required_argument, 0, SET},
 		{"seed", required_argument, 0, SEED},
 		{"output", required_argument, 0, 'o'},
@@ -60,10 +71,12 @@ int main(int argc, char **argv)
 	const char **sets = pt_calloc((size_t)argc, sizeof *sets);
 	int nsets = 0, c;
 	long seed = 42;
+	pt_precision precision = PT_FP32;
 	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': model = optarg; break;
 		case DEVICE: device = optarg; break;
+		case PRECISION: precision = pt_precision_parse(optarg); break;
 		case SET: sets[nsets++] = optarg; break;
 		case SEED:
 			if (pt_parse_long(optarg, &seed) != 0 || seed < 0)
@@ -79,7 +92,12 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		pt_usage_error("at most one input FILE");
 	const char *in = optind < argc ? argv[optind] : "-";
+	if (dist_size() > 1 && strcmp(in, "-") == 0)
+		pt_usage_error("with %d MPI ranks the batches must be a file (every rank reads it), "
+			       "not standard input", dist_size());
+	int lead = dist_rank() == 0;
 	const struct pt_backend *be = predict_device(device);
+	pt_device_set_precision(be, precision);
 
 	bert_config cfg;
 	bert_config_load(model, &cfg);
@@ -89,28 +107,33 @@ int main(int argc, char **argv)
 	checkpoint_load(m, &cfg, model, (uint64_t)seed);
 	pt_reader *r = rec_open(in);
 	/* Standard output gets the records only once every batch has passed,
-	 * so bad input never leaves partial output (an -o file is atomic). */
+	 * so bad input never leaves partial output (an -o file is atomic).
+	 * Under MPI, rank 0 alone writes. */
 	int to_stdout = !out || strcmp(out, "-") == 0;
 	char *mem = NULL;
 	size_t memlen = 0;
-	FILE *fp = to_stdout ? open_memstream(&mem, &memlen) : pt_output_open(out);
-	if (!fp)
+	FILE *fp = !lead ? NULL : to_stdout ? open_memstream(&mem, &memlen) : pt_output_open(out);
+	if (lead && !fp)
 		pt_die("out of memory");
 	pt_writer w;
-	wr_init(&w, fp);
+	if (lead)
+		wr_init(&w, fp);
 	predict_stats st;
-	predict_run(m, &cfg, r, &w, &st);
-	if (to_stdout) {
+	predict_run(m, &cfg, r, lead ? &w : NULL, &st);
+	if (lead && to_stdout) {
 		if (fclose(fp) != 0)
 			pt_die("out of memory");
 		fwrite(mem, 1, memlen, pt_output_open(NULL));
 		free(mem);
 	}
-	pt_output_commit();
-	predict_report(stderr, &st);
+	if (lead) {
+		pt_output_commit();
+		predict_report(stderr, &st);
+	}
 	rec_close(r);
 	bert_free(m);
 	bert_config_free(&cfg);
 	free(sets);
+	dist_finalize();
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "dist.h"
 #include "trainer.h"
 #include "util.h"
@@ -43,6 +44,15 @@ static void usage(void)
 	       "                             JSON (e.g. 'glue-metric mrpc')\n"
 	       "      --device D             cpu (default), cuda, or auto (cuda when this build has\n"
 	       "                             it and a GPU is visible, else cpu)\n"
+	       "      --precision P          matrix products on the GPU: fp32 (default: the CPU's\n"
+	       "                             numbers to rounding, and the Trainer's default),\n"
+	       "                             tf32, bf16 (fastest; tensors stay fp32, products\n"
+	       "                             round their inputs to bf16, accumulate in fp32), or\n"
+	       "                             fp16 (the same in fp16, with dynamic loss scaling as\n"
+	       "                             the Trainer's fp16=True); the CPU runs fp32 only\n"
+	       "      --allreduce A          how MPI ranks sum gradients: auto (default: NCCL\n"
+	       "                             between GPU ranks when built with it, else\n"
+	       "                             MPI_Allreduce), mpi, or nccl (also on 1 rank)\n"
 	       "      --progress / --no-progress   progress bar on stderr (default: if a terminal)\n"
 	       "  -h, --help                 this help\n"
 	       "\n"
@@ -55,7 +65,8 @@ static void usage(void)
 	       "Data parallel: `mpirun -np N train ... FILE` splits every batch across N\n"
 	       "ranks (rows [B*r/N, B*(r+1)/N) on rank r) and averages the gradients with\n"
 	       "MPI_Allreduce before clipping and AdamW, so every rank holds the same\n"
-	       "weights; rank 0 alone logs, evaluates and writes checkpoints.\n"
+	       "weights; rank 0 alone logs, evaluates and writes checkpoints. GPU ranks:\n"
+	       "one GPU each (the node-local rank's), gradients summed with NCCL.\n"
 	       "\n"
 	       "Example (the Hugging Face course, chapter 3):\n"
 	       "  tok --model M --task mrpc < train.tsv | collate > train.mpk\n"
@@ -69,7 +80,8 @@ enum {
 	OPT_NUM_LABELS = 256, OPT_SET, OPT_EPOCHS, OPT_MAX_STEPS, OPT_LR, OPT_WD, OPT_WARMUP_STEPS,
 	OPT_WARMUP_RATIO, OPT_MAX_GRAD_NORM, OPT_SEED, OPT_NO_SHUFFLE, OPT_LOGGING_STEPS,
 	OPT_SAVE_STEPS, OPT_SAVE_LIMIT, OPT_RESUME, OPT_EVAL, OPT_EVAL_STRATEGY, OPT_EVAL_STEPS,
-	OPT_METRIC, OPT_DEVICE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FROM_SCRATCH,
+	OPT_METRIC, OPT_DEVICE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FROM_SCRATCH, OPT_ALLREDUCE,
+	OPT_PRECISION,
 };
 
 static double num_arg(const char *opt, const char *s, double lo)
@@ -117,6 +129,8 @@ int main(int argc, char **argv)
 		{"eval-steps", required_argument, 0, OPT_EVAL_STEPS},
 		{"metric", required_argument, 0, OPT_METRIC},
 		{"device", required_argument, 0, OPT_DEVICE},
+		{"allreduce", required_argument, 0, OPT_ALLREDUCE},
+		{"precision", required_argument, 0, OPT_PRECISION},
 		{"progress", no_argument, 0, OPT_PROGRESS},
 		{"no-progress", no_argument, 0, OPT_NO_PROGRESS},
 		{"from-scratch", no_argument, 0, OPT_FROM_SCRATCH},
@@ -166,6 +180,12 @@ int main(int argc, char **argv)
 				pt_usage_error("option '--device': expected cpu, cuda or auto, got '%s'", optarg);
 			o.device = optarg;
 			break;
+		case OPT_ALLREDUCE:
+			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "mpi") != 0 && strcmp(optarg, "nccl") != 0)
+				pt_usage_error("option '--allreduce': expected auto, mpi or nccl, got '%s'", optarg);
+			o.allreduce = optarg;
+			break;
+		case OPT_PRECISION: o.precision = pt_precision_parse(optarg); break;
 		case OPT_FROM_SCRATCH: o.from_scratch = 1; break;
 		case OPT_PROGRESS: o.progress = 1; break;
 		case OPT_NO_PROGRESS: o.progress = 0; break;

@@ -1,0 +1,28 @@
+/* grad_sync: the sum of every rank's gradient buffer, on the path that fits
+ * where the buffer lives: MPI_Allreduce on host memory (the CPU backend);
+ * on a GPU, NCCL on device memory (when built with it: PT_HAVE_NCCL) or
+ * MPI through a host copy. NCCL's communicator id travels over MPI. */
+#ifndef PT_GRAD_SYNC_H
+#define PT_GRAD_SYNC_H
+
+#include <stddef.h>
+
+#include "backend.h"
+
+/* how: "auto" (NCCL for GPU ranks when built in and there is more than one
+ * rank, else MPI), "mpi" or "nccl" (dies with one line when the backend is
+ * not a GPU or the build has no NCCL). "nccl" with a single rank still
+ * runs the all-reduce every step (a 1-rank communicator), to exercise the
+ * path on one GPU. Call after dist_init, before the first sum; collective. */
+void grad_sync_init(const pt_backend *be, const char *how);
+/* 1 when grad_sync_sum must be called after each backward pass: more than
+ * one rank, or NCCL asked for. */
+int grad_sync_active(void);
+/* "MPI_Allreduce", "MPI_Allreduce via host memory" or "NCCL all-reduce". */
+const char *grad_sync_describe(void);
+/* g[0..n) (memory of be) = the sum over ranks, on every rank. */
+void grad_sync_sum(float *g, size_t n);
+/* Leaves NCCL, if joined. */
+void grad_sync_finalize(void);
+
+#endif
