@@ -120,14 +120,17 @@ $(O)/tests/%: tests/unit/%.c $(LIB)
 deps:
 	@tests/install-deps.sh
 
+# The builds inside check and demo use every core unless make was given -j.
+PAR = $(if $(filter -j% --jobserver%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # The whole suite twice: the normal -O2 build, then an ASan+UBSan build of
 # every tool and test (build-san/), so CI runs the sanitizers too.
 check: deps
-	$(MAKE) all units
+	$(MAKE) $(PAR) all units
 	@O=$(O) BINDIR=$(BINDIR) tests/run.sh
-	$(MAKE) O=build-san BINDIR=build-san/bin CFLAGS="$(SAN_FLAGS)" all units
+	$(MAKE) $(PAR) O=build-san BINDIR=build-san/bin CFLAGS="$(SAN_FLAGS)" all units
 	@PT_SANITIZE=1 O=build-san BINDIR=build-san/bin tests/run.sh
 
 # Quick loop for development: normal build and tests only.
@@ -146,7 +149,7 @@ $(O)/tests/tools/%: tests/tools/%.c $(LIB)
 # real thing; DEMO_FLAGS are passed to pipelines/glue.mk (e.g. MAX_STEPS=50).
 DEMO_MODEL ?= models/all-MiniLM-L6-v2
 demo: deps
-	$(MAKE) all
+	$(MAKE) $(PAR) all
 	scripts/fetch-model.sh $(DEMO_MODEL)
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory -f pipelines/glue.mk TASK=mrpc MODEL=$(DEMO_MODEL) SHARED=$(SHARED) $(DEMO_FLAGS) all && \

@@ -8,7 +8,9 @@
 set -euo pipefail
 PY=${1:-/root/ref-venv/bin/python}
 STEPS=${STEPS:-10} WARMUP=${WARMUP:-2} BATCHES=${BATCHES:-10} REPS=${REPS:-3} SHAPE=${SHAPE:-base}
-export OMP_WAIT_POLICY=passive      # as train/predict re-exec themselves (lib/util.c)
+# pipetune runs with OMP_WAIT_POLICY=passive, as train/predict re-exec
+# themselves (lib/util.c); PyTorch with its default (libgomp spins a while
+# before sleeping), as the Trainer runs: passive would slow it down.
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset: autodetect>} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-<unset>}"
 make -s -f Makefile -f bench/model/bench.mk bench-step
@@ -17,8 +19,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$BIN" --peak | tee "$out/peak"
 for r in $(seq "$REPS"); do
-	/usr/bin/time -v "$BIN" --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" --shape "$SHAPE" >"$out/c.$r" 2>"$out/c.time.$r"
-	/usr/bin/time -v "$PY" bench/model/torch_step.py --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" \
+	OMP_WAIT_POLICY=passive /usr/bin/time -v "$BIN" --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" --shape "$SHAPE" >"$out/c.$r" 2>"$out/c.time.$r"
+	env -u OMP_WAIT_POLICY /usr/bin/time -v "$PY" bench/model/torch_step.py --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" \
 		--threads 2 --shape "$SHAPE" >"$out/t.$r" 2>"$out/t.time.$r"
 	echo "rep $r: pipetune step $(awk '$1=="step_ms"{print $2}' "$out/c.$r") ms, torch step $(awk '$1=="step_ms"{print $2}' "$out/t.$r") ms"
 done

@@ -51,6 +51,9 @@ def main():
     ap.add_argument("--epochs", type=float, default=3)
     ap.add_argument("--max-steps", type=int, default=-1)
     ap.add_argument("--out", default="/tmp/hf-trainer-run")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--precision", choices=["fp32", "tf32", "bf16", "fp16"], default="fp32",
+                    help="TrainingArguments tf32=/bf16=/fp16= (GPU)")
     a = ap.parse_args()
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", torch.get_num_threads())))
@@ -77,7 +80,9 @@ def main():
     model = AutoModelForSequenceClassification.from_pretrained(a.model, num_labels=2)
     args = TrainingArguments(a.out, eval_strategy="epoch", seed=a.seed,
                              num_train_epochs=a.epochs, max_steps=a.max_steps,
-                             save_strategy="no", report_to=[], use_cpu=True)
+                             save_strategy="no", report_to=[], use_cpu=a.device == "cpu",
+                             tf32=True if a.precision == "tf32" else None,
+                             bf16=a.precision == "bf16", fp16=a.precision == "fp16")
     timer = EpochTimer()
     trainer = Trainer(model, args, train_dataset=ds["train"], eval_dataset=ds["validation"],
                       data_collator=collator, processing_class=tok,
@@ -87,7 +92,11 @@ def main():
     wall = time.perf_counter() - t0
     pred = trainer.predict(ds["validation"])
     m = mrpc_metric(np.argmax(pred.predictions, axis=-1), pred.label_ids)
-    print(json.dumps({"seed": a.seed, **m, "train_wall_s": wall, "epoch_s": timer.times}))
+    extra = {}
+    if a.device == "cuda":
+        extra["peak_gpu_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    print(json.dumps({"seed": a.seed, **m, "train_wall_s": wall, "epoch_s": timer.times,
+                      "device": a.device, "precision": a.precision, **extra}))
 
 
 if __name__ == "__main__":

@@ -46,14 +46,17 @@ for seed in $SEEDS; do
 				bin/predict --model '$tmp/run' < '$tmp/dev.mpk' | bin/glue-metric mrpc > '$tmp/metrics.json'
 			" 2>"$tmp/time" || { tail "$tmp/time" "$tmp/train.log"; exit 1; }
 			wall=$(echo "$(date +%s.%N) - $start" | bc)
-			epochs=$(grep -o '"eval_runtime"' "$tmp/train.log" | wc -l)
-			line=$("$PYTHON" - "$tmp/metrics.json" "$tmp/run/trainer_state.json" "$seed" "$wall" <<'PY'
+			# the same model scored by transformers alone (not timed)
+			"$PYTHON" bench/trainer/hf_score.py "$tmp/run" "$GLUE/dev.tsv" >"$tmp/hf_score.json" 2>/dev/null
+			line=$("$PYTHON" - "$tmp/metrics.json" "$tmp/run/trainer_state.json" "$seed" "$wall" "$tmp/hf_score.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 st = json.load(open(sys.argv[2]))
+hf = json.load(open(sys.argv[5]))
 end = [e for e in st["log_history"] if "train_runtime" in e][-1]
 print(json.dumps({"seed": int(sys.argv[3]), **m, "train_wall_s": end["train_runtime"],
-                  "pipeline_wall_s": float(sys.argv[4])}))
+                  "pipeline_wall_s": float(sys.argv[4]),
+                  "transformers_scores_this_model": hf}))
 PY
 )
 			;;
