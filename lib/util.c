@@ -262,16 +262,6 @@ int pt_parse_double(const char *s, double *out)
 	return 0;
 }
 
-void pt_openmp_passive(char **argv)
-{
-	if (getenv("OMP_WAIT_POLICY"))
-		return;
-	if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0)
-		return;
-	execv("/proc/self/exe", argv);
-	/* fall through: run with the default policy */
-}
-
 double pt_now(void)
 {
 	struct timespec ts;

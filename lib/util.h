@@ -56,14 +56,6 @@ char *pt_read_file(const char *path, size_t *len);
 int pt_parse_long(const char *s, long *out);
 int pt_parse_double(const char *s, double *out);
 
-/* The model's OpenMP loops and OpenBLAS's own threads share the cores: with
- * OpenMP's default spin-waiting they starve each other (a training step
- * was 2x slower on 2 cores). OpenMP reads OMP_WAIT_POLICY only at start-up,
- * so when it is unset this re-executes the program with
- * OMP_WAIT_POLICY=passive (same pid and arguments); it returns when the
- * variable is already set or the re-exec fails. Call first thing in main. */
-void pt_openmp_passive(char **argv);
-
 /* Monotonic seconds, for timing and progress. */
 double pt_now(void);
 

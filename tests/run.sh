@@ -13,6 +13,13 @@ mkdir -p "$O/tests/tools"
 export TESTTOOLS=$(cd "$O/tests/tools" && pwd)
 export SHARED=${SHARED:-$(cd .. && pwd)/shared}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+# One OpenBLAS kernel family for every test on every x86-64 machine with
+# AVX2+FMA: the golden tolerances were set on it, and an OpenBLAS older than
+# the CPU would otherwise fall back to generic kernels in the unit tests
+# (train and predict fix that themselves: lib/runtime_env.c).
+if [ -z "${OPENBLAS_CORETYPE+set}" ] && grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo; then
+	export OPENBLAS_CORETYPE=Haswell
+fi
 if [ -n "$PT_SANITIZE" ]; then
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

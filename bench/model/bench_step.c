@@ -13,6 +13,7 @@
 #include "bert.h"
 #include "config.h"
 #include "optim.h"
+#include "runtime_env.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -74,6 +75,7 @@ static double sgemm_peak(int n, int reps)
 
 int main(int argc, char **argv)
 {
+	pt_runtime_env(argv);   /* as train and predict: the OpenMP wait policy, OpenBLAS's kernels */
 	int steps = 10, warmup = 2, batches = 10, layers = 0, peak = 0, B = 8, T = 72;
 	const char *shape = "base";
 	for (int i = 1; i < argc; i++) {
@@ -184,7 +186,7 @@ int main(int argc, char **argv)
 	}
 	double pred_s = median(ts, batches);
 
-	printf("shape %s\nlayers %d\nbatch %dx%d\n", shape, layers, B, T);
+	printf("shape %s\nlayers %d\nbatch %dx%d\nblas_core %s\n", shape, layers, B, T, openblas_get_corename());
 	printf("step_ms %.1f\n", step_s * 1e3);
 	printf("step_examples_per_s %.2f\n", B / step_s);
 	printf("loss_last %.4f\n", loss);

@@ -3,9 +3,9 @@
 # predict on the golden checkpoint fixtures (tests/golden/fixtures/checkpoint:
 # logits within 1e-5 relative, the same predictions, eval_loss), then 10
 # training steps from scratch with dropout off (final weights and the
-# optimizer moments within 1e-2 relative, stcmp), and a CUDA run resumed from
-# a CPU checkpoint. Skips (77) when the build has no CUDA backend or no CUDA
-# device is visible.
+# optimizer moments within 1e-2 relative, stcmp), two identical runs giving
+# the same bits, and a CUDA run resumed from a CPU checkpoint. Skips (77)
+# when the build has no CUDA backend or no CUDA device is visible.
 . "$PT_ROOT/tests/cli/lib.sh"
 O=${O:-build}
 case $O in /*) ;; *) O=$PT_ROOT/$O ;; esac
@@ -81,6 +81,17 @@ done
 	|| fail "train: the CUDA weights after 10 steps differ from the CPU's"
 "$STCMP" "$T/train.cpu/checkpoint-8/optimizer.safetensors" "$T/train.cuda/checkpoint-8/optimizer.safetensors" 0.01 \
 	|| fail "train: the CUDA optimizer moments at step 8 differ from the CPU's"
+# Deterministic: no kernel adds with atomics (the embedding backward sums
+# rows in order) and cuBLAS runs its default, atomics-free algorithms, so
+# two runs with dropout on end with the same bits, in fp32 and in bf16
+for p in fp32 bf16; do
+	for r in 1 2; do
+		train_tiny "$T/det.$p.$r" --max-steps 10 --device cuda --precision $p 2>"$T/det.$p.$r.log" \
+			|| fail "train --device cuda --precision $p (run $r): $(cat "$T/det.$p.$r.log")"
+	done
+	cmp -s "$T/det.$p.1/model.safetensors" "$T/det.$p.2/model.safetensors" \
+		|| fail "train --device cuda --precision $p: two runs with the same seed differ"
+done
 # bf16 and fp16 training: close to fp32 (every weight within 5% of its
 # tensor's largest), and fp16's loss scale (2^16 unless a step overflowed)
 # in the state

@@ -5,7 +5,11 @@
 . "$PT_ROOT/tests/cli/lib_train.sh"
 STEPS=400
 train_tiny "$T/full" --max-steps $STEPS --save-steps 20 2>/dev/null || fail "uninterrupted run"
-train_tiny "$T/killed" --max-steps $STEPS --save-steps 20 2>"$T/killed.log" &
+# train itself in the background, not the train_tiny function: $! of a
+# backgrounded function is a subshell, and SIGKILL to it would orphan a
+# train that goes on writing into the folder the resume uses
+"$BINDIR/train" --model "$T/tiny" --from-scratch --output-dir "$T/killed" --lr 1e-3 --logging-steps 4 \
+	--no-progress --max-steps $STEPS --save-steps 20 "$T/train.mpk" 2>"$T/killed.log" &
 pid=$!
 for _ in $(seq 1 2000); do
 	[ -d "$T/killed/checkpoint-60" ] && break
@@ -14,6 +18,7 @@ for _ in $(seq 1 2000); do
 done
 kill -9 $pid 2>/dev/null && killed=1 || killed=0
 wait $pid 2>/dev/null
+[ $killed = 1 ] && ! [ -e "$T/killed/model.safetensors" ] || fail "the run ended before it could be killed"
 ls "$T/killed" | grep -q checkpoint- || fail "no checkpoint before the kill"
 # every checkpoint folder that exists is whole
 for d in "$T"/killed/checkpoint-*; do

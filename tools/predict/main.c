@@ -12,6 +12,7 @@
 #include "dist.h"
 #include "predict.h"
 #include "record.h"
+#include "runtime_env.h"
 #include "util.h"
 
 static void usage(void)
@@ -53,8 +54,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	pt_openmp_passive(argv);
 	pt_init(argv[0]);
+	pt_runtime_env(argv);
 	dist_init(&argc, &argv);
 	enum { DEVICE = 256, SET, SEED, PRECISION };
 	static const struct option opts[] = {

@@ -7,6 +7,7 @@
 
 #include "device.h"
 #include "dist.h"
+#include "runtime_env.h"
 #include "trainer.h"
 #include "util.h"
 
@@ -61,6 +62,9 @@ static void usage(void)
 	       "Each epoch visits the batches in a fresh order drawn from (seed, epoch); the\n"
 	       "examples inside a batch are fixed by collate (use collate --shuffle --seed to\n"
 	       "shuffle examples before batching, as the Trainer's RandomSampler does).\n"
+	       "Runs are deterministic: the same seed, data, device, precision, thread count\n"
+	       "and number of ranks give bit-identical weights, on the CPU and on CUDA alike\n"
+	       "(no op sums in a varying order, so there is no --deterministic switch).\n"
 	       "\n"
 	       "Data parallel: `mpirun -np N train ... FILE` splits every batch across N\n"
 	       "ranks (rows [B*r/N, B*(r+1)/N) on rank r) and averages the gradients with\n"
@@ -102,8 +106,8 @@ static int64_t int_arg(const char *opt, const char *s, long lo)
 
 int main(int argc, char **argv)
 {
-	pt_openmp_passive(argv);
 	pt_init(argv[0]);
+	pt_runtime_env(argv);
 	dist_init(&argc, &argv);
 	static const struct option longopts[] = {
 		{"model", required_argument, 0, 'm'},

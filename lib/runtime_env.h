@@ -1,0 +1,27 @@
+/* runtime_env: the environment train and predict run best in, set before
+ * the OpenMP and OpenBLAS runtimes read it (both read their variables once,
+ * at start-up, so the only way is to re-execute the program). */
+#ifndef PT_RUNTIME_ENV_H
+#define PT_RUNTIME_ENV_H
+
+/* Re-executes the program (same pid and arguments) when the environment
+ * lacks one of:
+ *  - OMP_WAIT_POLICY=passive (set when unset): the model's OpenMP loops
+ *    spin-waiting between ops starve the cores the products need (a
+ *    training step was 2x slower on 2 cores);
+ *  - OPENBLAS_CORETYPE=Haswell (set when unset, and only when the loaded
+ *    OpenBLAS did not recognise the CPU and fell back to its generic
+ *    pre-AVX2 kernels on a CPU that has AVX2 and FMA): an OpenBLAS older
+ *    than the CPU (Debian 12's 0.3.21 calls a 2023 Xeon "Prescott") runs
+ *    sgemm ~5x slower than its Haswell kernels do there.
+ * Says so on stderr when it sets OPENBLAS_CORETYPE and stderr is a
+ * terminal. Returns when nothing is missing or the re-exec fails (the
+ * program then runs as it is). Call first thing in main. */
+void pt_runtime_env(char **argv);
+
+/* The OPENBLAS_CORETYPE to run with, given the core OpenBLAS chose
+ * (openblas_get_corename) and whether the CPU has AVX2 and FMA; NULL when
+ * OpenBLAS's choice stands. */
+const char *pt_blas_core_fallback(const char *corename, int avx2_fma);
+
+#endif
