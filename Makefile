@@ -97,10 +97,11 @@ check-cuda: $(CUDA_TEST) all $(TOOL_TEST_BIN)
 all: $(BINS)
 
 # Objects are written to a temporary name first so that concurrent or
-# interrupted builds never leave a torn .o behind.
+# interrupted builds never leave a torn .o behind; the dependency file
+# names the real object (-MT), so a changed header rebuilds it.
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@.tmp && mv $@.tmp $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@.tmp

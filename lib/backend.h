@@ -42,6 +42,14 @@ typedef struct pt_backend {
 	void (*embedding_backward)(float *dwte, float *dwpe, float *dwtt, const float *dout,
 				   const int32_t *ids, const int32_t *tt, int pad_id, int B, int T, int C);
 
+	/* Packing the tokens of a padded batch (rows: the padded row of each
+	 * packed row, increasing; N <= M):
+	 * rows_gather: out [N,C], out[i] = inp[rows[i]] for i < N; inp [M,C].
+	 * rows_scatter: out [M,C] = 0, then out[rows[i]] = inp[i] for i < N.
+	 * out never aliases inp. */
+	void (*rows_gather)(float *out, const float *inp, const int32_t *rows, int N, int C);
+	void (*rows_scatter)(float *out, const float *inp, const int32_t *rows, int N, int M, int C);
+
 	/* out = (inp - mean) * rstd * w + b per row; mean, rstd [N] kept for backward */
 	void (*layernorm_forward)(float *out, float *mean, float *rstd, const float *inp,
 				  const float *w, const float *b, int N, int C, float eps);

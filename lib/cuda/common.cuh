@@ -70,6 +70,8 @@ void cu_embedding_forward(float *out, const int32_t *ids, const int32_t *tt,
 void cu_embedding_backward(float *dwte, float *dwpe, float *dwtt, const float *dout,
 			   const int32_t *ids, const int32_t *tt, int pad_id, int B, int T, int C);
 
+void cu_rows_gather(float *out, const float *inp, const int32_t *rows, int N, int C);
+void cu_rows_scatter(float *out, const float *inp, const int32_t *rows, int N, int M, int C);
 void cu_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
 			  const float *w, const float *b, int N, int C, float eps);
 void cu_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,

@@ -4,7 +4,11 @@
  * - cpu_sgemm: the product shared among two threads is the exact product
  *   to float rounding (against a double-precision loop), the same bits on
  *   every call, and on one thread the bits of one cblas_sgemm call; for
- *   every transpose, odd sizes, strided operands and beta 0 or 1. */
+ *   every transpose, odd sizes, strided operands and beta 0 or 1;
+ * - rows_gather / rows_scatter: the packed rows of a padded batch and back,
+ *   every padding row zeroed (including one before the first packed row and
+ *   after the last), over stale contents, on both sides of the threading
+ *   threshold. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -72,6 +76,40 @@ static void fill(float *x, size_t n, unsigned s)
 	}
 }
 
+static void test_rows_pack(void **state)
+{
+	(void)state;
+	for (int big = 0; big < 2; big++) {
+		int M = big ? 600 : 9, C = big ? 257 : 5;
+		int32_t rows[600];
+		int N = 0;
+		for (int r = 1; r < M - 1; r++)   /* rows 0 and M-1 are padding */
+			if (r % 3 != 0)
+				rows[N++] = r;
+		float *pad = malloc(sizeof(float) * M * C), *packed = malloc(sizeof(float) * N * C);
+		float *back = malloc(sizeof(float) * M * C);
+		for (int i = 0; i < M * C; i++) {
+			pad[i] = (float)i + 0.5f;
+			back[i] = -1.0f;   /* stale: scatter must overwrite every element */
+		}
+		cpu_rows_gather(packed, pad, rows, N, C);
+		for (int i = 0; i < N; i++)
+			for (int c = 0; c < C; c++)
+				assert_true(packed[(size_t)i * C + c] == pad[(size_t)rows[i] * C + c]);
+		cpu_rows_scatter(back, packed, rows, N, M, C);
+		int k = 0;
+		for (int r = 0; r < M; r++) {
+			int real = k < N && rows[k] == r;
+			for (int c = 0; c < C; c++)
+				assert_true(back[(size_t)r * C + c] == (real ? pad[(size_t)r * C + c] : 0.0f));
+			k += real;
+		}
+		free(pad);
+		free(packed);
+		free(back);
+	}
+}
+
 static void test_sgemm_split(void **state)
 {
 	(void)state;
@@ -136,6 +174,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dropout_paths),
 		cmocka_unit_test(test_sgemm_split),
+		cmocka_unit_test(test_rows_pack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
