@@ -53,7 +53,7 @@ struct bert_model {
 	float *param_buf, *grad_buf; /* [nfloats] each */
 	size_t nfloats;
 
-	/* activations, carved from one buffer for the current (B, T) */
+	/* activations, carved from one buffer for the current (B, T, N) */
 	float *act_buf;
 	size_t act_cap;           /* floats */
 	float *emb;               /* [N,C] embedding sum, LayerNorm input */
@@ -75,7 +75,7 @@ struct bert_model {
 	                             before rows_scatter, d(q, k, v) after rows_gather, and
 	                             d(ctx) (in pq) before rows_scatter */
 	float *datt;              /* [B,NH,T,T] */
-	float *dact;              /* [B,T,I] */
+	float *dact;              /* [N,I] */
 	float *dpooled;           /* [B,C] */
 	float *dlogits;           /* [B,NL] */
 
