@@ -353,14 +353,21 @@ static void evaluate(trainer *t)
 static void save_optimizer(const trainer *t, const char *dir)
 {
 	char *p = pt_path_join(dir, "optimizer.safetensors");
-	float *m = pt_malloc(2 * t->opt.n * sizeof(float)), *v = m + t->opt.n;
-	adamw_get_moments(&t->opt, m, v);
+	/* the moments are written from where they are on the CPU backend: a
+	 * host copy would add twice the model's size to the run's peak memory */
+	float *copy = NULL, *m = t->opt.m, *v = t->opt.v;
+	if (t->opt.be != &pt_cpu_backend) {
+		copy = pt_malloc(2 * t->opt.n * sizeof(float));
+		m = copy;
+		v = copy + t->opt.n;
+		adamw_get_moments(&t->opt, m, v);
+	}
 	st_out out[2] = {
 		{"exp_avg", ST_F32, 1, {(int64_t)t->opt.n}, m},
 		{"exp_avg_sq", ST_F32, 1, {(int64_t)t->opt.n}, v},
 	};
 	st_save(p, out, 2);
-	free(m);
+	free(copy);
 	free(p);
 }
 
