@@ -160,7 +160,7 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/ 2>/dev/null || true
+	for b in $(BINS); do scripts/manpage.sh $$b > $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$b).1 || exit 1; done
 
 clean:
 	rm -rf build build-san bin
