@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 				pt_usage_error("--seed: expected an integer >= 0, got '%s'", optarg);
 			break;
 		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
+		case 'h': usage(); free(sets); return 0;
 		default: pt_usage_error("unknown option");
 		}
 	}
