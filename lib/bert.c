@@ -383,7 +383,8 @@ static int plan_rows(bert_model *m, const bert_batch *b)
 	return N;
 }
 
-/* Points every activation at the buffer, growing it when (B, T, N) needs more. */
+/* Points every activation at the buffer, growing it when (B, T, N) needs
+ * more, and records the batch's shape (m->B, T, N, packed). */
 static void layout(bert_model *m, int B, int T, int N)
 {
 	int packed = N < B * T;
@@ -408,6 +409,8 @@ static void layout(bert_model *m, int B, int T, int N)
 	m->mask = m->tt + (size_t)B * T;
 	m->labels = m->mask + (size_t)B * T;
 	m->rows = m->labels + B;
+	m->B = B;
+	m->T = T;
 	m->N = N;
 	m->packed = packed;
 }
@@ -448,6 +451,26 @@ static void stage_inputs(bert_model *m, const bert_batch *b)
 	m->be->to_device(m->int_buf, m->host_ints, sizeof(int32_t) * (3 * BT + (size_t)b->B + (size_t)m->N));
 }
 
+/* Packing (see the top of the file). VIA(m, scratch, t): where an op
+ * writes what ends up in t in the other layout: scratch when the batch is
+ * packed (then to_padded / to_packed moves it into t), t itself otherwise,
+ * where both layouts are the same rows and the moves do nothing. */
+#define VIA(m, scratch, t) ((m)->packed ? (scratch) : (t))
+
+/* dst [BT,C] = the padded layout of the packed rows src [N,C] (zero padding rows) */
+static void to_padded(const bert_model *m, float *dst, const float *src, int C)
+{
+	if (m->packed)
+		m->be->rows_scatter(dst, src, m->rows, m->N, m->B * m->T, C);
+}
+
+/* dst [N,C] = the packed rows of the padded src [BT,C] */
+static void to_packed(const bert_model *m, float *dst, const float *src, int C)
+{
+	if (m->packed)
+		m->be->rows_gather(dst, src, m->rows, m->N, C);
+}
+
 #define PD(i) (m->params[(i)].data)
 #define PG(i) (m->params[(i)].grad)
 
@@ -470,17 +493,11 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 	int N = plan_rows(m, b);
 	layout(m, B, T, N);
 	stage_inputs(m, b);
-	m->B = B;
-	m->T = T;
-	int BT = B * T, packed = m->packed;
 	float ph = m->p_hidden;
 
 	/* the lookup on the padded batch; LayerNorm on the packed rows */
-	if (packed) {
-		be->embedding_forward(m->dctx, m->ids, m->tt, PD(P_WTE), PD(P_WPE), PD(P_WTT), B, T, C);
-		be->rows_gather(m->emb, m->dctx, m->rows, N, C);
-	} else
-		be->embedding_forward(m->emb, m->ids, m->tt, PD(P_WTE), PD(P_WPE), PD(P_WTT), B, T, C);
+	be->embedding_forward(VIA(m, m->dctx, m->emb), m->ids, m->tt, PD(P_WTE), PD(P_WPE), PD(P_WTT), B, T, C);
+	to_packed(m, m->emb, m->dctx, C);
 	be->layernorm_forward(m->x0, m->emb_mean, m->emb_rstd, m->emb, PD(P_ELN_W), PD(P_ELN_B), N, C,
 			      c->layer_norm_eps);
 	if (ph > 0)
@@ -490,18 +507,15 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 		layer_acts *a = &m->layers[l];
 		int p0 = P_LAYER0 + L_NPARAM * l;
 		/* q, k, v on the packed rows, attention on the padded batch */
-		be->matmul_forward(packed ? m->pq : a->q, x, PD(p0 + L_QW), PD(p0 + L_QB), N, C, C);
-		be->matmul_forward(packed ? m->pk : a->k, x, PD(p0 + L_KW), PD(p0 + L_KB), N, C, C);
-		be->matmul_forward(packed ? m->pv : a->v, x, PD(p0 + L_VW), PD(p0 + L_VB), N, C, C);
-		if (packed) {
-			be->rows_scatter(a->q, m->pq, m->rows, N, BT, C);
-			be->rows_scatter(a->k, m->pk, m->rows, N, BT, C);
-			be->rows_scatter(a->v, m->pv, m->rows, N, BT, C);
-		}
-		be->attention_forward(packed ? m->dctx : a->ctx, a->att, a->att_drop, a->q, a->k, a->v, m->mask,
+		be->matmul_forward(VIA(m, m->pq, a->q), x, PD(p0 + L_QW), PD(p0 + L_QB), N, C, C);
+		be->matmul_forward(VIA(m, m->pk, a->k), x, PD(p0 + L_KW), PD(p0 + L_KB), N, C, C);
+		be->matmul_forward(VIA(m, m->pv, a->v), x, PD(p0 + L_VW), PD(p0 + L_VB), N, C, C);
+		to_padded(m, a->q, m->pq, C);
+		to_padded(m, a->k, m->pk, C);
+		to_padded(m, a->v, m->pv, C);
+		be->attention_forward(VIA(m, m->dctx, a->ctx), a->att, a->att_drop, a->q, a->k, a->v, m->mask,
 				      B, T, C, NH, m->p_att, dropout_seed, 1 + 3 * (uint64_t)l);
-		if (packed)
-			be->rows_gather(a->ctx, m->dctx, m->rows, N, C);
+		to_packed(m, a->ctx, m->dctx, C);
 		be->matmul_forward(a->res1, a->ctx, PD(p0 + L_AOW), PD(p0 + L_AOB), N, C, C);
 		be->dropout_forward(a->res1, a->res1, x, (size_t)N * C, ph, dropout_seed, 2 + 3 * (uint64_t)l);
 		be->layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, PD(p0 + L_LN1W), PD(p0 + L_LN1B),
@@ -514,10 +528,9 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 				      N, C, c->layer_norm_eps);
 		x = a->ln2;
 	}
-	if (packed) {   /* the pooler reads each row's first token from the padded layout */
-		be->rows_scatter(m->hpad, x, m->rows, N, BT, C);
-		x = m->hpad;
-	}
+	/* the pooler reads each row's first token from the padded layout */
+	to_padded(m, m->hpad, x, C);
+	x = VIA(m, m->hpad, x);
 	int ph0 = P_LAYER0 + L_NPARAM * L;   /* pooler, then classifier */
 	be->pooler_forward(m->pooled, x, PD(ph0), PD(ph0 + 1), B, T, C);
 	if (m->p_cls > 0)
@@ -541,7 +554,7 @@ void bert_backward(bert_model *m)
 		pt_die("bert_backward: the last forward pass had no labels");
 	int B = m->B, T = m->T, C = c->hidden_size, I = c->intermediate_size, NH = c->num_attention_heads;
 	int L = c->num_hidden_layers, NL = c->num_labels;
-	int BT = B * T, N = m->N, packed = m->packed;
+	int N = m->N;
 	float ph = m->p_hidden;
 	uint64_t seed = m->seed;
 	int ph0 = P_LAYER0 + L_NPARAM * L;
@@ -555,12 +568,11 @@ void bert_backward(bert_model *m)
 	be->matmul_backward(m->dpooled, PG(ph0 + 2), PG(ph0 + 3), m->dlogits, m->pooled_drop, PD(ph0 + 2), B, C, NL, 0);
 	if (m->p_cls > 0)
 		be->dropout_backward(m->dpooled, m->dpooled, (size_t)B * C, m->p_cls, seed, 1 + 3 * (uint64_t)L);
-	const float *h = packed ? m->hpad : L ? m->layers[L - 1].ln2 : m->x0;
+	const float *h = VIA(m, m->hpad, L ? m->layers[L - 1].ln2 : m->x0);
 	/* dA: gradient of the current layer's output (packed rows) */
-	be->pooler_backward(packed ? m->dctx : m->dA, PG(ph0), PG(ph0 + 1), m->dpooled, h, m->pooled, PD(ph0),
+	be->pooler_backward(VIA(m, m->dctx, m->dA), PG(ph0), PG(ph0 + 1), m->dpooled, h, m->pooled, PD(ph0),
 			    B, T, C);
-	if (packed)
-		be->rows_gather(m->dA, m->dctx, m->rows, N, C);
+	to_packed(m, m->dA, m->dctx, C);
 	for (int l = L - 1; l >= 0; l--) {
 		layer_acts *a = &m->layers[l];
 		int p0 = P_LAYER0 + L_NPARAM * l;
@@ -586,21 +598,15 @@ void bert_backward(bert_model *m)
 		}
 		/* d(ctx) on the packed rows, attention's backward on the padded batch
 		 * (zero gradient on the padding rows), d(q, k, v) packed again */
-		be->matmul_backward(packed ? m->pq : m->dctx, PG(p0 + L_AOW), PG(p0 + L_AOB), ds, a->ctx,
+		be->matmul_backward(VIA(m, m->pq, m->dctx), PG(p0 + L_AOW), PG(p0 + L_AOB), ds, a->ctx,
 				    PD(p0 + L_AOW), N, C, C, 0);
-		if (packed)
-			be->rows_scatter(m->dctx, m->pq, m->rows, N, BT, C);
+		to_padded(m, m->dctx, m->pq, C);
 		be->attention_backward(m->dq, m->dk, m->dv, m->datt, m->dctx, a->att, a->att_drop, a->q, a->k, a->v,
 				       B, T, C, NH, m->p_att, seed, 1 + 3 * (uint64_t)l);
-		const float *dq = m->dq, *dk = m->dk, *dv = m->dv;
-		if (packed) {
-			be->rows_gather(m->pq, m->dq, m->rows, N, C);
-			be->rows_gather(m->pk, m->dk, m->rows, N, C);
-			be->rows_gather(m->pv, m->dv, m->rows, N, C);
-			dq = m->pq;
-			dk = m->pk;
-			dv = m->pv;
-		}
+		to_packed(m, m->pq, m->dq, C);
+		to_packed(m, m->pk, m->dk, C);
+		to_packed(m, m->pv, m->dv, C);
+		const float *dq = VIA(m, m->pq, m->dq), *dk = VIA(m, m->pk, m->dk), *dv = VIA(m, m->pv, m->dv);
 		be->matmul_backward(m->dA, PG(p0 + L_QW), PG(p0 + L_QB), dq, x, PD(p0 + L_QW), N, C, C, 1);
 		be->matmul_backward(m->dA, PG(p0 + L_KW), PG(p0 + L_KB), dk, x, PD(p0 + L_KW), N, C, C, 1);
 		be->matmul_backward(m->dA, PG(p0 + L_VW), PG(p0 + L_VB), dv, x, PD(p0 + L_VW), N, C, C, 1);
@@ -610,8 +616,7 @@ void bert_backward(bert_model *m)
 	be->layernorm_backward(m->dB, PG(P_ELN_W), PG(P_ELN_B), m->dA, m->emb, PD(P_ELN_W), m->emb_mean, m->emb_rstd,
 			       N, C);
 	/* the padding rows' gradient is zero: they add nothing to the tables */
-	if (packed)
-		be->rows_scatter(m->dctx, m->dB, m->rows, N, BT, C);
-	be->embedding_backward(PG(P_WTE), PG(P_WPE), PG(P_WTT), packed ? m->dctx : m->dB, m->ids, m->tt,
+	to_padded(m, m->dctx, m->dB, C);
+	be->embedding_backward(PG(P_WTE), PG(P_WPE), PG(P_WTT), VIA(m, m->dctx, m->dB), m->ids, m->tt,
 			       c->pad_token_id, B, T, C);
 }

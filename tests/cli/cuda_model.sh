@@ -30,15 +30,7 @@ grep -q '^predict: device: cuda (' "$T/cls.cuda.err" || fail "predict does not s
 
 # "idx logit logit ..." per example
 logits_of() { "$BINDIR/msgpack2json" <"$1" | sed 's/.*"idx": \([0-9]*\).*"logits": \[\([^]]*\)\].*/\1 \2/; s/,//g'; }
-# close TOL A B: same idx, |a - b| <= TOL * max(max |b| of the row, 1e-3)
-close() {
-	paste -d' ' "$2" "$3" | awk -v tol="$1" '{ n = NF / 2; if ($1 != $(n+1)) { print "idx " $1 " vs " $(n+1); exit 1 }
-		m = 1e-3; for (i = 2; i <= n; i++) { b = $(n+i); if (b < 0) b = -b; if (b > m) m = b }
-		for (i = 2; i <= n; i++) { d = $i - $(n+i); if (d < 0) d = -d
-			if (d > tol * m) { print "idx " $1 ": " $i " vs " $(n+i); exit 1 } } }
-		END { if (NR == 0) { print "no rows"; exit 1 } }'
-}
-close_1e5() { close 1e-5 "$@"; }
+close_1e5() { close_rows 1e-5 "$@"; }
 eval_loss_of() { sed -n 's/^{"eval_loss": \([-0-9.e]*\), .*/\1/p' "$1"; }
 preds_of() { "$BINDIR/msgpack2json" <"$1" | sed -n 's/.*"prediction": \([0-9]*\).*/\1/p' | tr '\n' ' '; }
 
@@ -66,7 +58,7 @@ for pr in tf32:3e-3 fp16:3e-3 bf16:3e-2; do
 	"$BINDIR/predict" --model "$F/cls" --device cuda --precision $p "$F/cls_batches.mpk" >"$T/cls.$p.mpk" \
 		2>"$T/cls.$p.err" || fail "predict --precision $p: $(cat "$T/cls.$p.err")"
 	logits_of "$T/cls.$p.mpk" >"$T/cls.$p.logits"
-	close "$tol" "$T/cls.$p.logits" "$T/cls.cpu.logits" || fail "--precision $p: logits too far from the CPU's"
+	close_rows "$tol" "$T/cls.$p.logits" "$T/cls.cpu.logits" || fail "--precision $p: logits too far from the CPU's"
 done
 
 # 10 training steps, dropout off: CUDA against CPU. Attention key biases are

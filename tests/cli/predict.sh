@@ -12,15 +12,6 @@ logits_of_records() { "$BINDIR/msgpack2json" | sed 's/.*"idx": \([0-9]*\).*"logi
 logits_of_json() {
 	tr -d '\n' <"$1" | sed 's/.*"logits": \[\[//; s/\]\].*//; s/\], \[/\n/g; s/,//g' | awk '{print NR-1, $0}'
 }
-# compare two "idx v v" files: same idx, |a-b| <= 1e-4 * max(1e-3, max |b| of
-# the row) (relative to the row's scale: see tests/unit/test_checkpoint.c)
-close_enough() {
-	paste -d' ' "$1" "$2" | awk '{ n = NF / 2; if ($1 != $(n+1)) { print "idx " $1 " vs " $(n+1); exit 1 }
-		m = 1e-3; for (i = 2; i <= n; i++) { b = $(n+i); if (b < 0) b = -b; if (b > m) m = b }
-		for (i = 2; i <= n; i++) { d = $i - $(n+i); if (d < 0) d = -d
-			if (d > 1e-4 * m) { print "idx " $1 ": " $i " vs " $(n+i); exit 1 } } }
-		END { if (NR == 0) { print "no rows"; exit 1 } }'
-}
 eval_loss_of_json() { tr -d '\n' <"$1" | sed 's/.*"eval_loss": \([-0-9.e]*\).*/\1/'; }
 
 # --help shows the real pipeline
@@ -32,7 +23,7 @@ eval_loss_of_json() { tr -d '\n' <"$1" | sed 's/.*"eval_loss": \([-0-9.e]*\).*/\
 logits_of_records <"$T/cls.mpk" >"$T/got"
 logits_of_json "$F/cls_expected.json" >"$T/want"
 [ "$(wc -l <"$T/got")" -eq 11 ] || fail "expected 11 records, got $(wc -l <"$T/got")"
-close_enough "$T/got" "$T/want" || fail "cls logits differ from transformers"
+close_rows 1e-4 "$T/got" "$T/want" || fail "cls logits differ from transformers"
 preds=$("$BINDIR/msgpack2json" <"$T/cls.mpk" | sed 's/.*"prediction": \([0-9]*\).*/\1/' | tr '\n' ' ')
 want=$(tr -d '\n' <"$F/cls_expected.json" | sed 's/.*"prediction": \[\([^]]*\)\].*/\1/; s/,//g')
 [ "$preds" = "$want " ] || fail "predictions '$preds', transformers '$want'"
@@ -47,7 +38,7 @@ awk -v a="$got" -v b="$(eval_loss_of_json "$F/cls_expected.json")" 'BEGIN { d = 
 "$BINDIR/predict" --model "$F/reg" "$F/reg_batches.mpk" >"$T/reg.mpk" 2>"$T/reg.err" || fail "predict reg"
 logits_of_records <"$T/reg.mpk" >"$T/got"
 logits_of_json "$F/reg_expected.json" >"$T/want"
-close_enough "$T/got" "$T/want" || fail "reg logits differ from transformers"
+close_rows 1e-4 "$T/got" "$T/want" || fail "reg logits differ from transformers"
 "$BINDIR/msgpack2json" <"$T/reg.mpk" | head -1 | grep -Eq '^\{"idx": 0, "label": [0-9.]+, "logits": \[[-0-9.e]+\]\}$' \
 	|| fail "regression record: $("$BINDIR/msgpack2json" <"$T/reg.mpk" | head -1)"
 grep -q '"eval_loss"' "$T/reg.err" || fail "no eval_loss for regression"
@@ -64,7 +55,7 @@ ls "$T" | grep -q 'o.mpk.tmp' && fail "temporary file left"
 "$BINDIR/msgpack2json" <"$T/nolab.out" | grep -q '"label"' && fail "label written for unlabelled input"
 logits_of_records <"$T/nolab.out" >"$T/got"
 logits_of_json "$F/cls_expected.json" >"$T/want"
-close_enough "$T/got" "$T/want" || fail "unlabelled logits differ"
+close_rows 1e-4 "$T/got" "$T/want" || fail "unlabelled logits differ"
 
 # a bare BertModel checkpoint: loads, reports the new head
 "$BINDIR/predict" --model "$F/bare" "$F/bare_batches.mpk" >/dev/null 2>"$T/bare.err" || fail "predict bare"
