@@ -1,76 +1,62 @@
-/* CPU backend: exact GELU. */
+/* CPU backend: exact GELU, 0.5 x (1 + erf(x / sqrt 2)), on vmath.c's vector
+ * erff/expf (glibc's libmvec at the CPU's widest width) in blocks that stay
+ * in L1; the arithmetic around them is the scalar formula's, operation by
+ * operation. (A branch-free rational erf (Eigen's, ~6 ulp) was tried and
+ * moved the golden checkpoint logits by 2.6e-4 relative, over the 1e-4
+ * tolerance.) */
 #include "cpu/ops.h"
 
 #include <math.h>
 
-/* GELU on glibc's vector math library (libmvec, glibc >= 2.35, x86-64):
- * the 4-wide erff/expf it exports (ifunc-selected for the CPU, <= 2 ulp
- * per glibc's ulps tables) instead of a scalar libm call per element; the
- * surrounding arithmetic is the scalar formula's, operation by operation.
- * Elsewhere, and for the tail of each chunk, the scalar libm path. (A
- * branch-free rational erf (Eigen's, ~6 ulp) was tried and moved the golden
- * checkpoint logits by 2.6e-4 relative, over the 1e-4 tolerance.) */
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GLIBC_PREREQ)
-#if __GLIBC_PREREQ(2, 35)
-#define PT_HAVE_MVEC 1
-#include <immintrin.h>
-__m128 _ZGVbN4v_erff(__m128 x);
-__m128 _ZGVbN4v_expf(__m128 x);
-#endif
-#endif
-
-static inline float gelu1(float x)
-{
-	return 0.5f * x * (1.0f + erff(x * (float)M_SQRT1_2));
-}
-
-static inline float dgelu1(float x, float d)
-{
-	const float inv_sqrt_2pi = 0.3989422804014327f;
-	float cdf = 0.5f * (1.0f + erff(x * (float)M_SQRT1_2));
-	float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
-	return d * (cdf + x * pdf);
-}
-
-enum { GELU_CHUNK = 4096 };
+enum { GELU_CHUNK = 4096, /* elements per OpenMP work item */
+       GELU_BLOCK = 256   /* elements per vector-math call */ };
 
 void cpu_gelu_forward(float *out, const float *inp, size_t n)
 {
 	size_t nc = (n + GELU_CHUNK - 1) / GELU_CHUNK;
 	#pragma omp parallel for schedule(static)
 	for (size_t c = 0; c < nc; c++) {
-		size_t i = c * GELU_CHUNK, end = i + GELU_CHUNK < n ? i + GELU_CHUNK : n;
-#ifdef PT_HAVE_MVEC
-		const __m128 half = _mm_set1_ps(0.5f), one = _mm_set1_ps(1.0f), r2 = _mm_set1_ps((float)M_SQRT1_2);
-		for (; i + 4 <= end; i += 4) {
-			__m128 x = _mm_loadu_ps(inp + i);
-			__m128 e = _ZGVbN4v_erff(_mm_mul_ps(x, r2));
-			_mm_storeu_ps(out + i, _mm_mul_ps(_mm_mul_ps(half, x), _mm_add_ps(one, e)));
+		size_t end = (c + 1) * GELU_CHUNK < n ? (c + 1) * GELU_CHUNK : n;
+		for (size_t i = c * GELU_CHUNK; i < end; i += GELU_BLOCK) {
+			size_t len = end - i < GELU_BLOCK ? end - i : GELU_BLOCK;
+			const float *x = inp + i;
+			float *o = out + i;   /* erf(x / sqrt 2) first, in place (out may be inp) */
+			float e[GELU_BLOCK];
+			#pragma omp simd
+			for (size_t j = 0; j < len; j++)
+				e[j] = x[j] * (float)M_SQRT1_2;
+			cpu_verff(e, len);
+			#pragma omp simd
+			for (size_t j = 0; j < len; j++)
+				o[j] = 0.5f * x[j] * (1.0f + e[j]);
 		}
-#endif
-		for (; i < end; i++)
-			out[i] = gelu1(inp[i]);
 	}
 }
 
 void cpu_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n)
 {
+	const float inv_sqrt_2pi = 0.3989422804014327f;
 	size_t nc = (n + GELU_CHUNK - 1) / GELU_CHUNK;
 	#pragma omp parallel for schedule(static)
 	for (size_t c = 0; c < nc; c++) {
-		size_t i = c * GELU_CHUNK, end = i + GELU_CHUNK < n ? i + GELU_CHUNK : n;
-#ifdef PT_HAVE_MVEC
-		const __m128 half = _mm_set1_ps(0.5f), mhalf = _mm_set1_ps(-0.5f), one = _mm_set1_ps(1.0f);
-		const __m128 r2 = _mm_set1_ps((float)M_SQRT1_2), k = _mm_set1_ps(0.3989422804014327f);
-		for (; i + 4 <= end; i += 4) {
-			__m128 x = _mm_loadu_ps(inp + i);
-			__m128 cdf = _mm_mul_ps(half, _mm_add_ps(one, _ZGVbN4v_erff(_mm_mul_ps(x, r2))));
-			__m128 pdf = _mm_mul_ps(k, _ZGVbN4v_expf(_mm_mul_ps(_mm_mul_ps(mhalf, x), x)));
-			__m128 g = _mm_add_ps(cdf, _mm_mul_ps(x, pdf));
-			_mm_storeu_ps(dinp + i, _mm_mul_ps(_mm_loadu_ps(dout + i), g));
+		size_t end = (c + 1) * GELU_CHUNK < n ? (c + 1) * GELU_CHUNK : n;
+		for (size_t i = c * GELU_CHUNK; i < end; i += GELU_BLOCK) {
+			size_t len = end - i < GELU_BLOCK ? end - i : GELU_BLOCK;
+			const float *x = inp + i;
+			float e[GELU_BLOCK], g[GELU_BLOCK];
+			#pragma omp simd
+			for (size_t j = 0; j < len; j++) {
+				e[j] = x[j] * (float)M_SQRT1_2;
+				g[j] = -0.5f * x[j] * x[j];
+			}
+			cpu_verff(e, len);
+			cpu_vexpf(g, len);
+			#pragma omp simd
+			for (size_t j = 0; j < len; j++) {
+				float cdf = 0.5f * (1.0f + e[j]);
+				float pdf = inv_sqrt_2pi * g[j];
+				dinp[i + j] = dout[i + j] * (cdf + x[j] * pdf);
+			}
 		}
-#endif
-		for (; i < end; i++)
-			dinp[i] = dgelu1(inp[i], dout[i]);
 	}
 }

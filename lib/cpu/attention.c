@@ -32,17 +32,18 @@ void cpu_attention_forward(float *ctx, float *att, float *att_drop, const float 
 		const int32_t *mk = mask + (size_t)b * T;
 		for (int i = 0; i < T; i++) {
 			float *a = A + (size_t)i * T;
-			float mx = -INFINITY;
+			float mx = -INFINITY;   /* a max: exact in any order, so vectorised */
+			#pragma omp simd reduction(max : mx)
 			for (int j = 0; j < T; j++) {
 				a[j] += mk[j] ? 0.0f : -FLT_MAX;
 				mx = a[j] > mx ? a[j] : mx;
 			}
-			float sum = 0;
-			for (int j = 0; j < T; j++) {
-				a[j] = expf(a[j] - mx);
-				sum += a[j];
-			}
-			float inv = 1.0f / sum;
+			#pragma omp simd
+			for (int j = 0; j < T; j++)
+				a[j] -= mx;
+			cpu_vexpf(a, T);
+			float inv = 1.0f / cpu_vsum(a, T);
+			#pragma omp simd
 			for (int j = 0; j < T; j++)
 				a[j] *= inv;
 		}
@@ -80,9 +81,8 @@ void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const 
 		for (int i = 0; i < T; i++) {
 			const float *a = A + (size_t)i * T;
 			float *da = D + (size_t)i * T;
-			float dot = 0;
-			for (int j = 0; j < T; j++)
-				dot += a[j] * da[j];
+			float dot = cpu_vdot(a, da, T);
+			#pragma omp simd
 			for (int j = 0; j < T; j++)
 				da[j] = a[j] * (da[j] - dot);
 		}

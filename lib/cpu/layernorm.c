@@ -10,16 +10,8 @@ void cpu_layernorm_forward(float *out, float *mean, float *rstd, const float *in
 	for (int i = 0; i < N; i++) {
 		const float *x = inp + (size_t)i * C;
 		float *o = out + (size_t)i * C;
-		float m = 0;
-		for (int c = 0; c < C; c++)
-			m += x[c];
-		m /= C;
-		float var = 0;
-		for (int c = 0; c < C; c++) {
-			float d = x[c] - m;
-			var += d * d;
-		}
-		var /= C;
+		float m = cpu_vsum(x, C) / C;
+		float var = cpu_vsumsq_dev(x, m, C) / C;
 		float s = 1.0f / sqrtf(var + eps);
 		for (int c = 0; c < C; c++)
 			o[c] = (x[c] - m) * s * w[c] + b[c];
@@ -49,15 +41,22 @@ void cpu_layernorm_backward(float *dinp, float *dw, float *db, const float *dout
 		const float *x = inp + (size_t)i * C, *d = dout + (size_t)i * C;
 		float *di = dinp + (size_t)i * C;
 		float m = mean[i], s = rstd[i];
-		float dn_mean = 0, dn_xhat = 0;
-		for (int c = 0; c < C; c++) {
-			float xhat = (x[c] - m) * s;
+		/* sum(w d) and sum(w d xhat), in PT_LANES partial sums each (as vmath.c) */
+		float sm[PT_LANES] = {0}, sx[PT_LANES] = {0};
+		int c = 0;
+		for (; c + PT_LANES <= C; c += PT_LANES)
+			for (int l = 0; l < PT_LANES; l++) {
+				float dn = w[c + l] * d[c + l];
+				sm[l] += dn;
+				sx[l] += dn * ((x[c + l] - m) * s);
+			}
+		for (int l = 0; c < C; c++, l++) {
 			float dn = w[c] * d[c];
-			dn_mean += dn;
-			dn_xhat += dn * xhat;
+			sm[l] += dn;
+			sx[l] += dn * ((x[c] - m) * s);
 		}
-		dn_mean /= C;
-		dn_xhat /= C;
+		float dn_mean = cpu_vsum(sm, PT_LANES) / C;
+		float dn_xhat = cpu_vsum(sx, PT_LANES) / C;
 		for (int c = 0; c < C; c++) {
 			float xhat = (x[c] - m) * s;
 			di[c] = s * (w[c] * d[c] - dn_mean - xhat * dn_xhat);
