@@ -1,6 +1,7 @@
 /* checkpoint: load/save Hugging Face model folders. */
 #include "checkpoint.h"
 #include "backend.h"
+#include "device.h"
 #include "safetensors.h"
 #include "util.h"
 
@@ -170,16 +171,10 @@ void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, cons
 {
 	size_t np = bert_param_count(m);
 	st_out *o = pt_calloc(np, sizeof *o);
-	/* a device backend's parameters are copied to the host first, at the same offsets */
+	/* the parameter buffer on the host (a copy on a device backend), same offsets */
 	size_t nf;
-	float *base = bert_params(m, &nf), *host = NULL;
-	if (bert_get_backend(m) != &pt_cpu_backend) {
-		host = pt_malloc(nf * sizeof(float));
-		for (size_t i = 0; i < np; i++) {
-			bert_param *p = bert_param_at(m, i);
-			bert_param_get(m, p, host + (p->data - base));
-		}
-	}
+	float *base = bert_params(m, &nf), *copy;
+	const float *host = pt_host_view(bert_get_backend(m), base, nf, &copy);
 	for (size_t i = 0; i < np; i++) {
 		bert_param *p = bert_param_at(m, i);
 		o[i].name = p->name;
@@ -187,13 +182,13 @@ void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, cons
 		o[i].ndim = p->ndim;
 		o[i].shape[0] = p->shape[0];
 		o[i].shape[1] = p->shape[1];
-		o[i].data = host ? host + (p->data - base) : p->data;
+		o[i].data = host + (p->data - base);
 	}
 	char *path = pt_path_join(dir, "model.safetensors");
 	st_save(path, o, np);
 	free(path);
 	free(o);
-	free(host);
+	free(copy);
 	path = pt_path_join(dir, "config.json");
 	bert_config_save(c, path);
 	free(path);

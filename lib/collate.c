@@ -1,4 +1,5 @@
 #include "collate.h"
+#include "rng.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -176,19 +177,11 @@ static void write_batch(pt_writer *w, const schema *s, example *const *b, size_t
 	}
 }
 
-uint64_t collate_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 uint64_t collate_uniform(uint64_t *state, uint64_t bound)
 {
 	uint64_t threshold = (0 - bound) % bound;
 	for (;;) {
-		uint64_t r = collate_rand(state);
+		uint64_t r = pt_splitmix64(state);
 		if (r >= threshold)
 			return r % bound;
 	}

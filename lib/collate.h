@@ -43,9 +43,8 @@ typedef struct {
  * input, record and field on a record that does not fit (see above). */
 void collate_run(pt_reader *r, pt_writer *w, const collate_opts *o);
 
-/* splitmix64: the generator behind shuffle; advances *state. */
-uint64_t collate_rand(uint64_t *state);
-/* Uniform integer in [0, bound) from collate_rand, by rejection. */
+/* Uniform integer in [0, bound) from pt_splitmix64 (rng.h), by rejection;
+ * advances *state. */
 uint64_t collate_uniform(uint64_t *state, uint64_t bound);
 
 #endif

@@ -66,3 +66,13 @@ const char *pt_device_describe(const pt_backend *be)
 #endif
 	return be->name;
 }
+
+const float *pt_host_view(const pt_backend *be, const float *x, size_t n, float **copy)
+{
+	*copy = NULL;
+	if (be == &pt_cpu_backend)
+		return x;
+	*copy = pt_malloc(n * sizeof(float));
+	be->to_host(*copy, x, n * sizeof(float));
+	return *copy;
+}

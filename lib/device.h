@@ -24,4 +24,11 @@ void pt_device_set_precision(const pt_backend *be, pt_precision p);
  * of 1)" or "cpu"; a static string. */
 const char *pt_device_describe(const pt_backend *be);
 
+/* The n floats at x (memory of backend be) readable on the host, for
+ * writing them out: x itself on the CPU backend (no copy: a copy of the
+ * parameters or moments would add their size to the peak), else a fresh
+ * host copy, also stored in *copy for the caller to free (*copy is NULL
+ * when nothing was allocated). */
+const float *pt_host_view(const pt_backend *be, const float *x, size_t n, float **copy);
+
 #endif

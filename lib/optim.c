@@ -39,7 +39,7 @@ void adamw_get_moments(const adamw_state *s, float *m, float *v)
 		s->be->to_host(v, s->v, s->n * sizeof(float));
 }
 
-void adamw_set_moments(adamw_state *s, const float *m, const float *v)
+void adamw_set_moments(adamw_state *s, const void *m, const void *v)
 {
 	if (m)
 		s->be->to_device(s->m, m, s->n * sizeof(float));

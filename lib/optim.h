@@ -25,9 +25,11 @@ void adamw_init(adamw_state *s, size_t n, float weight_decay);
  * backend (bert_get_backend). */
 void adamw_init_for(adamw_state *s, bert_model *model, float weight_decay);
 
-/* Host copies of the moments: m, v [s->n] floats each (either may be NULL). */
+/* Host copies of the moments: m, v [s->n] floats each (either may be NULL).
+ * set reads its sources as bytes: they need no float alignment (an mmap'd
+ * safetensors file). */
 void adamw_get_moments(const adamw_state *s, float *m, float *v);
-void adamw_set_moments(adamw_state *s, const float *m, const float *v);
+void adamw_set_moments(adamw_state *s, const void *m, const void *v);
 
 /* One torch.optim.AdamW step at learning rate lr over the whole parameter
  * buffer of model (decoupled decay p -= lr*wd*p, then the bias-corrected

@@ -19,6 +19,14 @@ float pt_rng_uniform(uint64_t seed, uint64_t stream, uint64_t index);
  * on the first two words of block `index`. */
 float pt_rng_normal(uint64_t seed, uint64_t stream, uint64_t index);
 
+/* splitmix64 (Steele, Lea and Flood): advances *state by the golden-ratio
+ * increment and returns the mix of the new state. */
+uint64_t pt_splitmix64(uint64_t *state);
+
+/* The splitmix64 output for state x, without a state to advance: a
+ * stateless 64-bit hash, pt_mix64(x) == pt_splitmix64(&s) with s = x. */
+uint64_t pt_mix64(uint64_t x);
+
 /* 64-bit FNV-1a of a string: a stable stream id for a named tensor. */
 uint64_t pt_hash_name(const char *s);
 

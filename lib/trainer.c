@@ -22,6 +22,7 @@
 #include "optim.h"
 #include "predict.h"
 #include "pyfloat.h"
+#include "rng.h"
 #include "safetensors.h"
 #include "util.h"
 
@@ -140,15 +141,6 @@ typedef struct {
 	grad_scaler scaler;        /* fp16's loss scaling; scale 1 otherwise */
 } trainer;
 
-/* splitmix64: the one mixing function behind batch orders and dropout seeds. */
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9E3779B97F4A7C15ull;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-	return x ^ (x >> 31);
-}
-
 /* The batch order of epoch e: a Fisher-Yates permutation driven by
  * splitmix64(seed, e), or the input order without shuffling. */
 static void epoch_order(const trainer *t, int64_t epoch, size_t *order)
@@ -158,9 +150,9 @@ static void epoch_order(const trainer *t, int64_t epoch, size_t *order)
 		order[i] = i;
 	if (!t->o->shuffle)
 		return;
-	uint64_t s = mix64(t->o->seed ^ mix64((uint64_t)epoch + 0x5151));
+	uint64_t s = pt_mix64(t->o->seed ^ pt_mix64((uint64_t)epoch + 0x5151));
 	for (size_t i = n; i > 1; i--) {
-		s = mix64(s);
+		s = pt_mix64(s);
 		size_t j = (size_t)(s % i);
 		size_t tmp = order[i - 1];
 		order[i - 1] = order[j];
@@ -353,21 +345,14 @@ static void evaluate(trainer *t)
 static void save_optimizer(const trainer *t, const char *dir)
 {
 	char *p = pt_path_join(dir, "optimizer.safetensors");
-	/* the moments are written from where they are on the CPU backend: a
-	 * host copy would add twice the model's size to the run's peak memory */
-	float *copy = NULL, *m = t->opt.m, *v = t->opt.v;
-	if (t->opt.be != &pt_cpu_backend) {
-		copy = pt_malloc(2 * t->opt.n * sizeof(float));
-		m = copy;
-		v = copy + t->opt.n;
-		adamw_get_moments(&t->opt, m, v);
-	}
+	float *cm, *cv;
 	st_out out[2] = {
-		{"exp_avg", ST_F32, 1, {(int64_t)t->opt.n}, m},
-		{"exp_avg_sq", ST_F32, 1, {(int64_t)t->opt.n}, v},
+		{"exp_avg", ST_F32, 1, {(int64_t)t->opt.n}, pt_host_view(t->opt.be, t->opt.m, t->opt.n, &cm)},
+		{"exp_avg_sq", ST_F32, 1, {(int64_t)t->opt.n}, pt_host_view(t->opt.be, t->opt.v, t->opt.n, &cv)},
 	};
 	st_save(p, out, 2);
-	free(copy);
+	free(cm);
+	free(cv);
 	free(p);
 }
 
@@ -506,11 +491,7 @@ static void resume(trainer *t, const char *dir)
 	if (!m || !v || m->dtype != ST_F32 || v->dtype != ST_F32 || st_numel(m) != t->opt.n ||
 	    st_numel(v) != t->opt.n)
 		pt_die("%s: expected F32 tensors exp_avg and exp_avg_sq of %zu values", op, t->opt.n);
-	float *hm = pt_malloc(2 * t->opt.n * sizeof(float)), *hv = hm + t->opt.n;
-	memcpy(hm, m->data, t->opt.n * sizeof(float));   /* the mmap may be unaligned */
-	memcpy(hv, v->data, t->opt.n * sizeof(float));
-	adamw_set_moments(&t->opt, hm, hv);
-	free(hm);
+	adamw_set_moments(&t->opt, m->data, v->data);   /* straight from the mmap: no host copy */
 	st_close(f);
 	free(op);
 	t->opt.step = opt_steps;
@@ -591,7 +572,7 @@ static float train_step_grads(trainer *t, const bert_batch *gb, uint64_t dseed, 
 	size_t n;
 	float *g = bert_grads(t->model, &n);
 	if (sub.B > 0) {
-		loss = share * bert_forward(t->model, &sub, 1, mix64(dseed + (uint64_t)R), logits);
+		loss = share * bert_forward(t->model, &sub, 1, pt_mix64(dseed + (uint64_t)R), logits);
 		bert_backward(t->model);
 		bert_grads_scale(t->model, (float)share);
 	}
@@ -698,7 +679,7 @@ void train_run(const train_opts *o)
 			cur_epoch = epoch;
 		}
 		const batch_buf *b = &t.train.v[order[t.step % t.steps_per_epoch]];
-		uint64_t dseed = mix64(o->seed * 0x100000001B3ull + (uint64_t)t.step);
+		uint64_t dseed = pt_mix64(o->seed * 0x100000001B3ull + (uint64_t)t.step);
 		float scale = t.scaler.scale;
 		bert_set_loss_scale(t.model, scale);
 		float loss = train_step_grads(&t, &b->b, dseed, logits);

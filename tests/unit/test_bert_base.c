@@ -4,14 +4,7 @@
  * About 0.5 s (1.5 s under the sanitizers); the gradient buffer is never
  * touched, so it costs address space only. */
 #include "test_bert_common.h"
-
-static uint64_t splitmix64(uint64_t x)
-{
-	uint64_t z = x + 0x9E3779B97F4A7C15ull;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
+#include "rng.h"
 
 /* tensor i, element e: base + 0.05 * (2u - 1), u = (splitmix64((i << 32) + e) >> 40) / 2^24;
  * base 1 for LayerNorm weights, else 0 (formula_weights() in the script) */
@@ -22,7 +15,7 @@ static void formula_weights(bert_model *m)
 		size_t len = strlen(p->name);
 		double base = strstr(p->name, "LayerNorm") && strcmp(p->name + len - 6, "weight") == 0 ? 1.0 : 0.0;
 		for (size_t e = 0; e < p->numel; e++) {
-			double u = (double)(splitmix64(((uint64_t)i << 32) + e) >> 40) / (double)(1 << 24);
+			double u = (double)(pt_mix64(((uint64_t)i << 32) + e) >> 40) / (double)(1 << 24);
 			p->data[e] = (float)(base + 0.05 * (2.0 * u - 1.0));
 		}
 	}
