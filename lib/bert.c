@@ -33,7 +33,6 @@ enum { L_QW, L_QB, L_KW, L_KB, L_VW, L_VB, L_AOW, L_AOB, L_LN1W, L_LN1B,
 typedef struct {            /* one encoder layer's activations */
 	float *q, *k, *v;       /* [BT,C] projections (zero padding rows when packed) */
 	float *att;             /* [B,NH,T,T] attention probabilities */
-	float *att_drop;        /* [B,NH,T,T] after dropout (== att when off) */
 	float *ctx;             /* [N,C] attention output before the dense */
 	float *res1;            /* [N,C] dropout(dense(ctx)) + x, LayerNorm 1 input */
 	float *ln1_mean, *ln1_rstd; /* [N] */
@@ -61,7 +60,10 @@ struct bert_model {
 	float *x0;                /* [N,C] embeddings after LayerNorm and dropout */
 	float *hpad;              /* [BT,C] the last layer's output, padded, for the pooler
 	                             (packed only; else the last ln2 itself) */
-	layer_acts *layers;       /* [L] */
+	layer_acts *layers;       /* [L]; in evaluation all L share layer 0's buffers */
+	float *att_drop;          /* [B,NH,T,T] the attention probabilities after dropout (== the
+	                             layer's att when off): one buffer for all layers, made
+	                             again from att and the same mask for each layer's backward */
 	float *pooled;            /* [B,C] tanh(pooler) */
 	float *pooled_drop;       /* [B,C] after dropout (== pooled when off) */
 	float *logits;            /* [B,NL] */
@@ -298,6 +300,11 @@ static float *carve(carver *cv, size_t n)
 	return p;
 }
 
+/* Training keeps every layer's activations for the backward pass;
+ * evaluation (m->training == 0) runs all layers in one layer's buffers
+ * (each layer's input is the previous layer's ln2, read before ln2 is
+ * written again at the layer's end) and carves no backward scratch, so
+ * predict holds 1/L of the activations. */
 static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed)
 {
 	const bert_config *c = &m->cfg;
@@ -310,11 +317,14 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 	m->x0 = carve(cv, NC);
 	for (int l = 0; l < c->num_hidden_layers; l++) {
 		layer_acts *a = &m->layers[l];
+		if (l > 0 && !m->training) {
+			*a = m->layers[0];
+			continue;
+		}
 		a->q = carve(cv, BT * C);
 		a->k = carve(cv, BT * C);
 		a->v = carve(cv, BT * C);
 		a->att = carve(cv, att);
-		a->att_drop = m->p_att > 0 ? carve(cv, att) : a->att;
 		a->ctx = carve(cv, NC);
 		a->res1 = carve(cv, NC);
 		a->ln1_mean = carve(cv, N);
@@ -327,15 +337,13 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 		a->ln2_rstd = carve(cv, N);
 		a->ln2 = carve(cv, NC);
 	}
+	m->att_drop = m->p_att > 0 ? carve(cv, att) : NULL;
 	m->hpad = packed ? carve(cv, BT * C) : NULL;
 	m->pooled = carve(cv, B * C);
 	m->pooled_drop = m->p_cls > 0 ? carve(cv, B * C) : m->pooled;
 	m->logits = carve(cv, B * NL);
 	m->probs = carve(cv, B * NL);
 	m->flabels = carve(cv, B * NL);
-	m->dA = carve(cv, NC);
-	m->dB = carve(cv, NC);
-	m->dS = carve(cv, NC);
 	m->dctx = carve(cv, BT * C);
 	m->dq = carve(cv, BT * C);
 	m->dk = carve(cv, BT * C);
@@ -343,6 +351,13 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 	m->pq = packed ? carve(cv, NC) : NULL;
 	m->pk = packed ? carve(cv, NC) : NULL;
 	m->pv = packed ? carve(cv, NC) : NULL;
+	if (!m->training) {
+		m->dA = m->dB = m->dS = m->datt = m->dact = m->dpooled = m->dlogits = NULL;
+		return;
+	}
+	m->dA = carve(cv, NC);
+	m->dB = carve(cv, NC);
+	m->dS = carve(cv, NC);
 	m->datt = carve(cv, att);
 	m->dact = carve(cv, (size_t)N * I);
 	m->dpooled = carve(cv, B * C);
@@ -513,7 +528,8 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 		to_padded(m, a->q, m->pq, C);
 		to_padded(m, a->k, m->pk, C);
 		to_padded(m, a->v, m->pv, C);
-		be->attention_forward(VIA(m, m->dctx, a->ctx), a->att, a->att_drop, a->q, a->k, a->v, m->mask,
+		be->attention_forward(VIA(m, m->dctx, a->ctx), a->att, m->att_drop ? m->att_drop : a->att,
+				      a->q, a->k, a->v, m->mask,
 				      B, T, C, NH, m->p_att, dropout_seed, 1 + 3 * (uint64_t)l);
 		to_packed(m, a->ctx, m->dctx, C);
 		be->matmul_forward(a->res1, a->ctx, PD(p0 + L_AOW), PD(p0 + L_AOB), N, C, C);
@@ -552,6 +568,8 @@ void bert_backward(bert_model *m)
 	const pt_backend *be = m->be;
 	if (!m->have_labels)
 		pt_die("bert_backward: the last forward pass had no labels");
+	if (!m->training)
+		pt_die("bert_backward: the last forward pass was an evaluation (training = 0), which keeps no activations");
 	int B = m->B, T = m->T, C = c->hidden_size, I = c->intermediate_size, NH = c->num_attention_heads;
 	int L = c->num_hidden_layers, NL = c->num_labels;
 	int N = m->N;
@@ -601,7 +619,13 @@ void bert_backward(bert_model *m)
 		be->matmul_backward(VIA(m, m->pq, m->dctx), PG(p0 + L_AOW), PG(p0 + L_AOB), ds, a->ctx,
 				    PD(p0 + L_AOW), N, C, C, 0);
 		to_padded(m, m->dctx, m->pq, C);
-		be->attention_backward(m->dq, m->dk, m->dv, m->datt, m->dctx, a->att, a->att_drop, a->q, a->k, a->v,
+		const float *att_drop = a->att;
+		if (m->att_drop) {   /* this layer's dropped probabilities again: same mask, same bits */
+			be->dropout_forward(m->att_drop, a->att, NULL, (size_t)B * NH * T * T, m->p_att, seed,
+					    1 + 3 * (uint64_t)l);
+			att_drop = m->att_drop;
+		}
+		be->attention_backward(m->dq, m->dk, m->dv, m->datt, m->dctx, a->att, att_drop, a->q, a->k, a->v,
 				       B, T, C, NH, m->p_att, seed, 1 + 3 * (uint64_t)l);
 		to_packed(m, m->pq, m->dq, C);
 		to_packed(m, m->pk, m->dk, C);

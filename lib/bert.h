@@ -82,7 +82,8 @@ typedef struct {
  * labels are given (cross-entropy, or MSE when num_labels == 1), else NAN.
  * training != 0 turns dropout on, with masks drawn from a counter-based
  * generator keyed by dropout_seed (so a CUDA backend can reproduce the same
- * masks). Keeps the activations for bert_backward. Dies on an id out of
+ * masks). A training pass keeps the activations for bert_backward; an
+ * evaluation pass keeps one layer's worth (backward refuses it). Dies on an id out of
  * range, T > max_position_embeddings, or a label out of range. */
 float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dropout_seed, float *logits);
 
@@ -90,7 +91,8 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 void bert_zero_grad(bert_model *m);
 
 /* d(mean loss)/d(params), ADDED into the grad buffer; needs the last
- * bert_forward with labels (dies otherwise). Overwrites the activations. */
+ * bert_forward to be a training pass with labels (dies otherwise).
+ * Overwrites the activations. */
 void bert_backward(bert_model *m);
 
 #endif
