@@ -14,7 +14,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -fopenmp -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS   := $(PKG_LIBS) -fopenmp -lm -lpthread
+LDLIBS   := $(PKG_LIBS) -fopenmp -lm -lpthread -ldl
 # MPI (OpenMPI) for data-parallel train/predict, when its headers are there.
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 ifneq ($(MPI_CFLAGS),)
@@ -41,27 +41,29 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 TOOL_TEST_BIN := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(wildcard tests/tools/*.c))
 
 # CUDA backend (lib/cuda/*.cu), built only when nvcc is found: compiled as
-# C++ for sm_80 and sm_90 (+ PTX for newer GPUs) into its own archive; the C
-# code then sees PT_HAVE_CUDA and everything links cudart and cuBLAS (only
-# where referenced: --as-needed). --fmad=false keeps a*b+c unfused, as the
+# C++ for sm_80 and sm_90 (+ PTX for newer GPUs) into the plugin
+# $(BINDIR)/libpipetune_cuda.so, which links cudart, cuBLAS and NCCL and
+# which train and predict load only when a run asks for the GPU
+# (lib/cuda_plugin.h: linking those libraries cost every CPU run ~200 MB and
+# ~0.15 s), and into an archive for the op test, which links them itself.
+# The C code sees PT_HAVE_CUDA. --fmad=false keeps a*b+c unfused, as the
 # CPU computes it. `make check-cuda` runs the CUDA-vs-CPU op test.
 CUDA_SRC := $(if $(NVCC),$(wildcard lib/cuda/*.cu))
 ifneq ($(CUDA_SRC),)
 CUDA_HOME  ?= $(abspath $(dir $(NVCC))..)
 CUDA_LIB   := $(O)/libpipetune_cuda.a
+CUDA_PLUGIN := $(BINDIR)/libpipetune_cuda.so
 CUDA_OBJ   := $(patsubst %.cu,$(O)/%.o,$(CUDA_SRC))
 CUDA_TEST  := $(O)/tests/cuda/test_cuda_ops
 NVCC_FLAGS ?= -O2 -std=c++17 --fmad=false -gencode arch=compute_80,code=sm_80 \
-              -gencode arch=compute_90,code=[sm_90,compute_90] -Xcompiler -Wall,-Wextra
+              -gencode arch=compute_90,code=[sm_90,compute_90] -Xcompiler -Wall,-Wextra,-fPIC
 ALL_CFLAGS += -DPT_HAVE_CUDA
-LDLIBS     += $(CUDA_LIB) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
-              -Wl,--as-needed -lcudart -lcublas -lstdc++ -Wl,--no-as-needed
+CUDA_LDLIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lstdc++ -lm
 
 # NCCL (the GPU ranks' gradient all-reduce) when its header is beside nvcc's
 ifneq ($(wildcard $(CUDA_HOME)/include/nccl.h),)
-ALL_CFLAGS += -DPT_HAVE_NCCL
 NVCC_FLAGS += -DPT_HAVE_NCCL
-LDLIBS     += -Wl,--as-needed -lnccl -Wl,--no-as-needed
+CUDA_LDLIBS += -lnccl
 endif
 
 $(O)/%.o: %.cu
@@ -72,11 +74,16 @@ $(CUDA_LIB): $(CUDA_OBJ)
 	@rm -f $@.tmp
 	ar rcs $@.tmp $^ && mv $@.tmp $@
 
-$(BINS) $(UNIT_BIN) $(TOOL_TEST_BIN): $(CUDA_LIB)
+# -z defs: every symbol resolved at link time (the plugin needs nothing from the tools)
+$(CUDA_PLUGIN): $(CUDA_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-z,defs -o $@.tmp $^ $(CUDA_LDLIBS) && mv $@.tmp $@
+
+all: $(CUDA_PLUGIN)
 
 $(CUDA_TEST): tests/cuda/test_cuda_ops.c $(LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(CUDA_LIB) -o $@ $(LDLIBS) $(CUDA_LDLIBS)
 
 units: $(CUDA_TEST)
 endif
@@ -160,6 +167,8 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(CUDA_PLUGIN),install -d $(DESTDIR)$(PREFIX)/lib/pipetune && \
+	  install -m 755 $(CUDA_PLUGIN) $(DESTDIR)$(PREFIX)/lib/pipetune/)
 	for b in $(BINS); do scripts/manpage.sh $$b > $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$b).1 || exit 1; done
 
 clean:

@@ -1,12 +1,17 @@
 /* device: --device cpu|cuda|auto -> a backend (see device.h). */
 #include "device.h"
+#include "cuda_plugin.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <string.h>
-#ifdef PT_HAVE_CUDA
-#include "cuda/cuda.h"
-#endif
+
+/* the CUDA plugin's table when be is its backend, else NULL */
+static const pt_cuda_api *cuda_of(const pt_backend *be)
+{
+	const pt_cuda_api *api = pt_cuda_loaded();
+	return api && be == api->backend ? api : NULL;
+}
 
 const pt_backend *pt_device_select(const char *name)
 {
@@ -14,16 +19,20 @@ const pt_backend *pt_device_select(const char *name)
 		pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", name ? name : "(null)");
 	if (strcmp(name, "cpu") == 0)
 		return &pt_cpu_backend;
-#ifdef PT_HAVE_CUDA
-	if (pt_cuda_available())
-		return &pt_cuda_backend;
-	if (strcmp(name, "cuda") == 0)
-		pt_die("--device cuda: no CUDA device is visible (%s); use --device cpu or auto", pt_cuda_describe());
-#else
-	if (strcmp(name, "cuda") == 0)
-		pt_die("--device cuda: this build has no CUDA support (nvcc was not found at build time); "
-		       "use --device cpu or auto");
-#endif
+	int want = strcmp(name, "cuda") == 0;
+	const char *why;
+	/* auto on a machine without the NVIDIA driver: no GPU, and CUDA is never loaded */
+	if (!want && !pt_cuda_driver_present(&why))
+		return &pt_cpu_backend;
+	const pt_cuda_api *api = pt_cuda_load(&why);
+	if (api && api->available())
+		return api->backend;
+	if (want && !api)
+		pt_die("--device cuda: %s; use --device cpu or auto", why);
+	if (want)
+		pt_die("--device cuda: no CUDA device is visible (%s); use --device cpu or auto", api->describe());
+	if (!api)
+		pt_warn("--device auto: %s; running on the CPU", why);
 	return &pt_cpu_backend;
 }
 
@@ -44,12 +53,11 @@ const char *pt_precision_name(pt_precision p)
 
 void pt_device_set_precision(const pt_backend *be, pt_precision p)
 {
-#ifdef PT_HAVE_CUDA
-	if (be == &pt_cuda_backend) {
-		pt_cuda_set_precision(p);
+	const pt_cuda_api *api = cuda_of(be);
+	if (api) {
+		api->set_precision(p);
 		return;
 	}
-#endif
 	if (p != PT_FP32)
 		pt_die("--precision %s: the %s backend computes in fp32 only; use --device cuda", precision_names[p],
 		       be->name);
@@ -57,13 +65,12 @@ void pt_device_set_precision(const pt_backend *be, pt_precision p)
 
 const char *pt_device_describe(const pt_backend *be)
 {
-#ifdef PT_HAVE_CUDA
-	if (be == &pt_cuda_backend) {
+	const pt_cuda_api *api = cuda_of(be);
+	if (api) {
 		static char buf[400];
-		snprintf(buf, sizeof buf, "cuda (%s)", pt_cuda_describe());
+		snprintf(buf, sizeof buf, "cuda (%s)", api->describe());
 		return buf;
 	}
-#endif
 	return be->name;
 }
 

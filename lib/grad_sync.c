@@ -4,41 +4,39 @@
 
 #include <stdlib.h>
 #include <string.h>
-#ifdef PT_HAVE_CUDA
-#include "cuda/cuda.h"
-#endif
+#include "cuda_plugin.h"
 
 static const pt_backend *sync_be;
 static int use_nccl, forced;
+static const pt_cuda_api *nccl;   /* the CUDA plugin, when it reduces with NCCL */
 
 void grad_sync_init(const pt_backend *be, const char *how)
 {
 	sync_be = be;
 	int gpu = be != &pt_cpu_backend;
+	const pt_cuda_api *api = pt_cuda_loaded();
+	int have_nccl = gpu && api && be == api->backend && api->nccl_init;
 	if (!how || strcmp(how, "auto") == 0) {
-#if defined(PT_HAVE_NCCL) && defined(PT_HAVE_MPI)
-		use_nccl = gpu && dist_size() > 1;
+#ifdef PT_HAVE_MPI
+		use_nccl = have_nccl && dist_size() > 1;
 #endif
 	} else if (strcmp(how, "nccl") == 0) {
 		if (!gpu)
 			pt_die("--allreduce nccl: NCCL reduces GPU memory; add --device cuda");
-#if defined(PT_HAVE_NCCL)
+		if (!have_nccl)
+			pt_die("--allreduce nccl: this build has no NCCL (nccl.h was not found beside nvcc)");
 		use_nccl = forced = 1;
-#else
-		pt_die("--allreduce nccl: this build has no NCCL (nccl.h was not found beside nvcc)");
-#endif
 	} else if (strcmp(how, "mpi") != 0) {
 		pt_usage_error("--allreduce: expected auto, mpi or nccl, got '%s'", how);
 	}
-#ifdef PT_HAVE_NCCL
 	if (use_nccl) {
+		nccl = api;
 		unsigned char id[PT_NCCL_ID_BYTES];
 		if (dist_rank() == 0)
-			pt_nccl_id(id);
+			nccl->nccl_id(id);
 		dist_bcast_bytes(id, sizeof id);
-		pt_nccl_init(id, dist_rank(), dist_size());
+		nccl->nccl_init(id, dist_rank(), dist_size());
 	}
-#endif
 }
 
 int grad_sync_active(void)
@@ -54,12 +52,10 @@ const char *grad_sync_describe(void)
 
 void grad_sync_sum(float *g, size_t n)
 {
-#ifdef PT_HAVE_NCCL
 	if (use_nccl) {
-		pt_nccl_allreduce_sum(g, n);
+		nccl->nccl_allreduce_sum(g, n);
 		return;
 	}
-#endif
 	if (!sync_be || sync_be == &pt_cpu_backend) {
 		dist_allreduce_sum_f32(g, n);
 		return;
@@ -73,9 +69,8 @@ void grad_sync_sum(float *g, size_t n)
 
 void grad_sync_finalize(void)
 {
-#ifdef PT_HAVE_NCCL
 	if (use_nccl)
-		pt_nccl_finalize();
-#endif
+		nccl->nccl_finalize();
 	use_nccl = forced = 0;
+	nccl = NULL;
 }

@@ -43,8 +43,10 @@ run() { # name, command...
 		sed 's/^/    | /' "$log/out" | tail -n 40
 	fi
 }
+# The unit tests live in $O/tests, away from the CUDA plugin the tools find
+# beside themselves (lib/cuda_plugin.h): they are told where it is.
 for t in "$O"/tests/test_*; do
-	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+	[ -x "$t" ] && run "unit/$(basename "$t")" env PT_CUDA_PLUGIN="$BINDIR/libpipetune_cuda.so" "$t"
 done
 for t in tests/cli/*.sh; do
 	case $(basename "$t") in lib*.sh) continue ;; esac  # sourced helpers, not tests

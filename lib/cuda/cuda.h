@@ -3,12 +3,15 @@
  * every matrix product, own kernels for the rest, dropout masks and normal
  * fills regenerated from the same Philox streams as lib/rng.c, so results
  * match the CPU backend to rounding and dropout masks match exactly.
- * Built only when nvcc is found (the Makefile then defines PT_HAVE_CUDA);
- * the pointers given to its ops are device pointers from its own alloc. */
+ * Built only when nvcc is found (the Makefile then defines PT_HAVE_CUDA),
+ * into the plugin libpipetune_cuda.so that the tools load on demand
+ * (lib/cuda_plugin.h); the pointers given to its ops are device pointers
+ * from its own alloc. */
 #ifndef PT_CUDA_H
 #define PT_CUDA_H
 
 #include "backend.h"
+#include "cuda_plugin.h"   /* PT_NCCL_ID_BYTES */
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,7 +50,6 @@ void pt_cuda_set_precision(pt_precision p);
  * ranks on the current device; pt_nccl_allreduce_sum sums n device floats
  * across ranks in place, ordered on the default stream like every op;
  * pt_nccl_finalize leaves it. Each dies with one line on an NCCL error. */
-#define PT_NCCL_ID_BYTES 128
 void pt_nccl_id(void *id);
 void pt_nccl_init(const void *id, int rank, int size);
 void pt_nccl_allreduce_sum(float *x, size_t n);
