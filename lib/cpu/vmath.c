@@ -63,13 +63,11 @@ PT_VMAP(expf_avx512, 16, __m512, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_ex
 PT_VMAP(erff_avx512, 16, __m512, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_erff)
 #pragma GCC pop_options
 
-/* 2: AVX-512, 1: AVX2, 0: SSE2 (x86-64's baseline) */
+/* 2: AVX-512, 1: AVX2, 0: SSE2 (x86-64's baseline); __builtin_cpu_supports
+ * reads flags libgcc set at start-up, so asking every call costs a load */
 static int width_class(void)
 {
-	static int w = -1;   /* a benign race: every thread computes the same value */
-	if (w < 0)
-		w = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
-	return w;
+	return __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 
 void cpu_vexpf(float *x, size_t n)
