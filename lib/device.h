@@ -5,11 +5,13 @@
 
 #include "backend.h"
 
-/* "cpu": the CPU backend. "cuda": the CUDA backend; dies with one line
- * when the build has no CUDA support (nvcc was not found at build time) or
- * no CUDA device is visible. "auto": CUDA when built with it and a device
- * is visible, else the CPU. Anything else (NULL too): a usage error
- * (exit 2). */
+/* "cpu": the CPU backend. "cuda": the CUDA backend, from the plugin
+ * (cuda_plugin.h) loaded now; dies with one line when the build has no CUDA
+ * support (nvcc was not found at build time), the plugin cannot be loaded,
+ * or no CUDA device is visible. "auto": CUDA when the NVIDIA driver is
+ * installed, the plugin loads and a device is visible, else the CPU (with a
+ * warning when only the plugin is missing); on a machine without the
+ * driver it loads nothing. Anything else (NULL too): a usage error (exit 2). */
 const pt_backend *pt_device_select(const char *name);
 
 /* --precision: "fp32", "tf32", "bf16" or "fp16"; anything else is a usage

@@ -4,10 +4,11 @@
 # transformers (torch_step.py), same shapes (B=8, T=72), same 2 threads.
 # Run from the repository root after `make`. Env: STEPS (10), WARMUP (2),
 # BATCHES (10), REPS (3: each side is run REPS times, alternating; medians),
-# SHAPE (base: bert-base-uncased; minilm: all-MiniLM-L6-v2, the demo's model).
+# SHAPE (base: bert-base-uncased; minilm: all-MiniLM-L6-v2, the demo's model),
+# ATTN (PyTorch's attention: sdpa, transformers' default, or eager).
 set -euo pipefail
 PY=${1:-/root/ref-venv/bin/python}
-STEPS=${STEPS:-10} WARMUP=${WARMUP:-2} BATCHES=${BATCHES:-10} REPS=${REPS:-3} SHAPE=${SHAPE:-base}
+STEPS=${STEPS:-10} WARMUP=${WARMUP:-2} BATCHES=${BATCHES:-10} REPS=${REPS:-3} SHAPE=${SHAPE:-base} ATTN=${ATTN:-sdpa}
 # pipetune runs with OMP_WAIT_POLICY=passive, as train/predict re-exec
 # themselves (lib/util.c); PyTorch with its default (libgomp spins a while
 # before sleeping), as the Trainer runs: passive would slow it down.
@@ -21,7 +22,7 @@ trap 'rm -rf "$out"' EXIT
 for r in $(seq "$REPS"); do
 	OMP_WAIT_POLICY=passive /usr/bin/time -v "$BIN" --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" --shape "$SHAPE" >"$out/c.$r" 2>"$out/c.time.$r"
 	env -u OMP_WAIT_POLICY /usr/bin/time -v "$PY" bench/model/torch_step.py --steps "$STEPS" --warmup "$WARMUP" --batches "$BATCHES" \
-		--threads 2 --shape "$SHAPE" >"$out/t.$r" 2>"$out/t.time.$r"
+		--threads 2 --shape "$SHAPE" --attn "$ATTN" >"$out/t.$r" 2>"$out/t.time.$r"
 	echo "rep $r: pipetune step $(awk '$1=="step_ms"{print $2}' "$out/c.$r") ms, torch step $(awk '$1=="step_ms"{print $2}' "$out/t.$r") ms"
 done
 echo "--- last pipetune run:"; cat "$out/c.$REPS"

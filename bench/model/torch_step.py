@@ -1,11 +1,12 @@
 """torch_step: the same work as bench_step.c with transformers'
-BertForSequenceClassification (bert-base-uncased shapes, random init, eager
-attention, dropout 0.1 on): zero_grad, forward, backward,
+BertForSequenceClassification (bert-base-uncased shapes, random init,
+dropout 0.1 on; attention `sdpa`, transformers' default and what the
+Trainer runs, or `eager`, the plain softmax(QK^T)V modules): zero_grad, forward, backward,
 clip_grad_norm_(1.0), torch.optim.AdamW step at B=8, T=72; then eval-mode
 forward throughput under torch.inference_mode(). Same output format.
 
     python torch_step.py [--steps N] [--warmup W] [--batches P] [--threads 2]
-                         [--shape base|minilm] [--layers L]
+                         [--shape base|minilm] [--layers L] [--attn sdpa|eager]
 """
 import argparse
 import resource
@@ -24,6 +25,7 @@ def main():
     ap.add_argument("--layers", type=int, default=0)
     ap.add_argument("--shape", choices=["base", "minilm"], default="base")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--attn", choices=["sdpa", "eager"], default="sdpa")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -33,9 +35,9 @@ def main():
     cfg = BertConfig(vocab_size=30522, hidden_size=hidden, num_hidden_layers=layers,
                      num_attention_heads=12, intermediate_size=inter, num_labels=2,
                      hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
-                     attn_implementation="eager")
+                     attn_implementation=a.attn)
     model = BertForSequenceClassification(cfg)
-    model.config._attn_implementation = "eager"
+    model.config._attn_implementation = a.attn
     model.train()
     decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
     no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
@@ -66,7 +68,7 @@ def main():
             model(**pb)
             ts.append(time.perf_counter() - t0)
     pred = statistics.median(ts)
-    print(f"shape {a.shape}\nlayers {layers}\nbatch {B}x{T}")
+    print(f"shape {a.shape}\nlayers {layers}\nbatch {B}x{T}\nattn {a.attn}")
     print(f"step_ms {step * 1e3:.1f}")
     print(f"step_examples_per_s {B / step:.2f}")
     print(f"loss_last {loss.item():.4f}")
