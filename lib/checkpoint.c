@@ -140,6 +140,7 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
 			st_to_f32(t, host);
 			bert_param_set(m, p, host);
 		}
+		st_drop_pages(t);   /* converted: not resident twice */
 		loaded[p - bert_param_at(m, 0)] = 1;
 	}
 	for (size_t i = 0; i < np; i++) {

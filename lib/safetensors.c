@@ -585,3 +585,14 @@ void st_save(const char *path, const st_out *t, size_t n)
 	free(hdr);
 	free(ord);
 }
+
+void st_drop_pages(const st_tensor *t)
+{
+	if (!t->nbytes)
+		return;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)t->data & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)t->data + t->nbytes + page - 1) & ~(page - 1);
+	/* the rounding may take in a neighbour's pages too: harmless, they fault back in */
+	madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}

@@ -40,6 +40,13 @@ const char *st_path(const st_file *f);
 /* Unmaps everything; every st_tensor pointer becomes invalid. NULL is a no-op. */
 void st_close(st_file *f);
 
+/* The pages of the mapping that hold t's bytes leave this process's
+ * resident memory (madvise MADV_DONTNEED; the file stays in the kernel's
+ * page cache). t->data stays valid: reading it again faults the pages back
+ * in. For a loader done with a tensor it has converted, so that a model is
+ * not resident twice, as file pages and as floats, at the peak. */
+void st_drop_pages(const st_tensor *t);
+
 /* Product of the shape (1 for a scalar). */
 size_t st_numel(const st_tensor *t);
 /* Bytes per element of a dtype; its name as in the file ("F32", "BF16", ..). */
