@@ -38,7 +38,8 @@ typedef struct {            /* one encoder layer's activations */
 	float *ln1_mean, *ln1_rstd; /* [N] */
 	float *ln1;             /* [N,C] */
 	float *pre;             /* [N,I] intermediate dense, before GELU */
-	float *act;             /* [N,I] GELU output */
+	float *act;             /* [N,I] GELU output: one buffer for all layers (m->act), made
+	                           again from pre for each layer's backward */
 	float *res2;            /* [N,C] dropout(dense(act)) + ln1, LayerNorm 2 input */
 	float *ln2_mean, *ln2_rstd; /* [N] */
 	float *ln2;             /* [N,C] the layer's output */
@@ -64,6 +65,7 @@ struct bert_model {
 	float *att_drop;          /* [B,NH,T,T] the attention probabilities after dropout (== the
 	                             layer's att when off): one buffer for all layers, made
 	                             again from att and the same mask for each layer's backward */
+	float *act;               /* [N,I] every layer's GELU output, in turn (see layer_acts) */
 	float *pooled;            /* [B,C] tanh(pooler) */
 	float *pooled_drop;       /* [B,C] after dropout (== pooled when off) */
 	float *logits;            /* [B,NL] */
@@ -331,13 +333,16 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 		a->ln1_rstd = carve(cv, N);
 		a->ln1 = carve(cv, NC);
 		a->pre = carve(cv, (size_t)N * I);
-		a->act = carve(cv, (size_t)N * I);
+		a->act = NULL;   /* m->act, below */
 		a->res2 = carve(cv, NC);
 		a->ln2_mean = carve(cv, N);
 		a->ln2_rstd = carve(cv, N);
 		a->ln2 = carve(cv, NC);
 	}
 	m->att_drop = m->p_att > 0 ? carve(cv, att) : NULL;
+	m->act = carve(cv, (size_t)N * I);
+	for (int l = 0; l < c->num_hidden_layers; l++)
+		m->layers[l].act = m->act;
 	m->hpad = packed ? carve(cv, BT * C) : NULL;
 	m->pooled = carve(cv, B * C);
 	m->pooled_drop = m->p_cls > 0 ? carve(cv, B * C) : m->pooled;
@@ -603,6 +608,7 @@ void bert_backward(bert_model *m)
 			be->dropout_backward(m->dS, m->dB, (size_t)N * C, ph, seed, 3 + 3 * (uint64_t)l);
 			ds = m->dS;
 		}
+		be->gelu_forward(a->act, a->pre, (size_t)N * I);   /* this layer's GELU output again: same bits */
 		be->matmul_backward(m->dact, PG(p0 + L_OW), PG(p0 + L_OB), ds, a->act, PD(p0 + L_OW), N, I, C, 0);
 		be->gelu_backward(m->dact, a->pre, m->dact, (size_t)N * I);
 		be->matmul_backward(m->dB, PG(p0 + L_IW), PG(p0 + L_IB), m->dact, a->ln1, PD(p0 + L_IW), N, C, I, 1);
