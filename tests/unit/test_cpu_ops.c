@@ -8,7 +8,11 @@
  * - rows_gather / rows_scatter: the packed rows of a padded batch and back,
  *   every padding row zeroed (including one before the first packed row and
  *   after the last), over stale contents, on both sides of the threading
- *   threshold. */
+ *   threshold;
+ * - vmath: the vector expf/erff within 4 ulp of libm's scalar ones, exact at
+ *   0 and for the masked logits (exp(-FLT_MAX) = 0), an element's result the
+ *   same wherever it sits (full vector or padded tail); the lane sums
+ *   bit-equal to their documented order and close to a double sum. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +22,7 @@
 #include "rng.h"
 
 #include <cblas.h>
+#include <float.h>
 #include <omp.h>
 #include <math.h>
 #include <stdlib.h>
@@ -169,12 +174,92 @@ static void test_sgemm_split(void **state)
 				}
 }
 
+/* |a - b| within k ulp of b (k units of b's last place; 0 and subnormals by FLT_MIN) */
+static int within_ulp(float a, float b, int k)
+{
+	float ulp = fabsf(b) < FLT_MIN ? FLT_MIN * FLT_EPSILON : nextafterf(fabsf(b), INFINITY) - fabsf(b);
+	return fabsf(a - b) <= k * ulp;
+}
+
+/* vmath.c's documented order: element i into lane i % 8, lanes added pairwise */
+static float lanes_ref(const float *x, const float *y, size_t n)
+{
+	float s[8] = {0};
+	for (size_t i = 0; i < n; i++)
+		s[i % 8] += y ? x[i] * y[i] : x[i];
+	return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
+static void test_vmath(void **state)
+{
+	(void)state;
+	enum { N = 203 };
+	float x[N], e[N], f[N], t[N];
+	for (int i = 0; i < N; i++)
+		x[i] = -20.0f + 40.0f * (float)i / (N - 1) + 1e-3f * (float)(i % 7);
+	static const size_t lens[] = { 1, 3, 7, 15, 16, 17, 31, 72, 100, N };
+	for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+		size_t n = lens[li];
+		memcpy(e, x, sizeof(float) * n);
+		cpu_vexpf(e, n);
+		for (size_t i = 0; i < n; i++)
+			if (!within_ulp(e[i], expf(x[i]), 4))
+				fail_msg("cpu_vexpf n=%zu: exp(%.9g) = %.9g, libm %.9g", n, x[i], e[i], expf(x[i]));
+		for (size_t i = 0; i < n; i++)
+			f[i] = x[i] * 0.25f;   /* erf saturates beyond ~4 */
+		memcpy(t, f, sizeof(float) * n);
+		cpu_verff(t, n);
+		for (size_t i = 0; i < n; i++)
+			if (!within_ulp(t[i], erff(f[i]), 4) && fabsf(t[i] - erff(f[i])) > 1e-7f)
+				fail_msg("cpu_verff n=%zu: erf(%.9g) = %.9g, libm %.9g", n, f[i], t[i], erff(f[i]));
+	}
+	/* position independence: x[5..8) as a 3-element tail against x[5] in a full vector */
+	memcpy(e, x, sizeof(float) * N);
+	cpu_vexpf(e, N);
+	memcpy(t, x + 5, sizeof(float) * 3);
+	cpu_vexpf(t, 3);
+	assert_memory_equal(t, e + 5, sizeof(float) * 3);
+	memcpy(e, x, sizeof(float) * N);
+	cpu_verff(e, N);
+	memcpy(t, x + 5, sizeof(float) * 3);
+	cpu_verff(t, 3);
+	assert_memory_equal(t, e + 5, sizeof(float) * 3);
+	/* what masked softmax relies on */
+	float sp[4] = { 0.0f, -FLT_MAX, -FLT_MAX - 3.0f, -200.0f };
+	cpu_vexpf(sp, 4);
+	assert_true(sp[0] == 1.0f && sp[1] == 0.0f && sp[2] == 0.0f && sp[3] == 0.0f);
+
+	/* sums: the documented lane order, bit for bit, and within the float
+	 * summation bound n * eps * sum |terms| of a double sum */
+	for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+		size_t n = lens[li], nd = n < N ? n : N - 1;   /* the dot pairs x[i] with x[i+1] */
+		double s = 0, sa = 0, d = 0, da = 0, q = 0;
+		for (size_t i = 0; i < n; i++) {
+			s += x[i];
+			sa += fabs(x[i]);
+			q += ((double)x[i] - 0.3f) * ((double)x[i] - 0.3f);
+		}
+		for (size_t i = 0; i < nd; i++) {
+			d += (double)x[i] * x[i + 1];
+			da += fabs((double)x[i] * x[i + 1]);
+		}
+		float vs = cpu_vsum(x, n), vd = cpu_vdot(x, x + 1, nd), vq = cpu_vsumsq_dev(x, 0.3f, n);
+		float rs = lanes_ref(x, NULL, n), rd = lanes_ref(x, x + 1, nd);
+		assert_memory_equal(&vs, &rs, sizeof vs);
+		assert_memory_equal(&vd, &rd, sizeof vd);
+		double tol = (double)n * FLT_EPSILON;
+		if (fabs(vs - s) > tol * sa || fabs(vd - d) > tol * da || fabs(vq - q) > tol * q)
+			fail_msg("n=%zu: sum %.9g vs %.9g, dot %.9g vs %.9g, sumsq_dev %.9g vs %.9g", n, vs, s, vd, d, vq, q);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dropout_paths),
 		cmocka_unit_test(test_sgemm_split),
 		cmocka_unit_test(test_rows_pack),
+		cmocka_unit_test(test_vmath),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
