@@ -17,10 +17,13 @@ static void linear(float *out, int ldo, const float *inp, int ldi, const float *
 	cpu_sgemm(0, 1, N, OC, C, 1.0f, inp, ldi, w, C, beta, out, ldo);
 }
 
+/* db[o] += sum over rows of d[i, o], rows in order (vectorised across o:
+ * the same bits) */
 static void colsum_add(float *db, const float *d, int N, int OC)
 {
 	for (int i = 0; i < N; i++) {
 		const float *r = d + (size_t)i * OC;
+		#pragma omp simd
 		for (int o = 0; o < OC; o++)
 			db[o] += r[o];
 	}
