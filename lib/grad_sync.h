@@ -1,6 +1,6 @@
 /* grad_sync: the sum of every rank's gradient buffer, on the path that fits
  * where the buffer lives: MPI_Allreduce on host memory (the CPU backend);
- * on a GPU, NCCL on device memory (when built with it: PT_HAVE_NCCL) or
+ * on a GPU, NCCL on device memory (when the CUDA plugin was built with it) or
  * MPI through a host copy. NCCL's communicator id travels over MPI. */
 #ifndef PT_GRAD_SYNC_H
 #define PT_GRAD_SYNC_H

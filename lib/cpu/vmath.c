@@ -30,7 +30,7 @@ __m128 _ZGVbN4v_expf(__m128 x);
 __m128 _ZGVbN4v_erff(__m128 x);
 
 /* apply f 4, 8 or 16 floats at a time: full vectors in place, the tail through a padded block */
-#define PT_VMAP(name, W, VT, LOAD, STORE, F)                                  \
+#define PT_VMAP(name, W, LOAD, STORE, F)                                      \
 	static void name(float *x, size_t n)                                  \
 	{                                                                     \
 		size_t i = 0;                                                 \
@@ -44,23 +44,23 @@ __m128 _ZGVbN4v_erff(__m128 x);
 		}                                                             \
 	}
 
-PT_VMAP(expf_sse, 4, __m128, _mm_loadu_ps, _mm_storeu_ps, _ZGVbN4v_expf)
-PT_VMAP(erff_sse, 4, __m128, _mm_loadu_ps, _mm_storeu_ps, _ZGVbN4v_erff)
+PT_VMAP(expf_sse, 4, _mm_loadu_ps, _mm_storeu_ps, _ZGVbN4v_expf)
+PT_VMAP(erff_sse, 4, _mm_loadu_ps, _mm_storeu_ps, _ZGVbN4v_erff)
 
 #pragma GCC push_options
 #pragma GCC target("avx2")
 __m256 _ZGVdN8v_expf(__m256 x);
 __m256 _ZGVdN8v_erff(__m256 x);
-PT_VMAP(expf_avx2, 8, __m256, _mm256_loadu_ps, _mm256_storeu_ps, _ZGVdN8v_expf)
-PT_VMAP(erff_avx2, 8, __m256, _mm256_loadu_ps, _mm256_storeu_ps, _ZGVdN8v_erff)
+PT_VMAP(expf_avx2, 8, _mm256_loadu_ps, _mm256_storeu_ps, _ZGVdN8v_expf)
+PT_VMAP(erff_avx2, 8, _mm256_loadu_ps, _mm256_storeu_ps, _ZGVdN8v_erff)
 #pragma GCC pop_options
 
 #pragma GCC push_options
 #pragma GCC target("avx512f")
 __m512 _ZGVeN16v_expf(__m512 x);
 __m512 _ZGVeN16v_erff(__m512 x);
-PT_VMAP(expf_avx512, 16, __m512, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_expf)
-PT_VMAP(erff_avx512, 16, __m512, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_erff)
+PT_VMAP(expf_avx512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_expf)
+PT_VMAP(erff_avx512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_erff)
 #pragma GCC pop_options
 
 /* 2: AVX-512, 1: AVX2, 0: SSE2 (x86-64's baseline); __builtin_cpu_supports
