@@ -20,7 +20,7 @@ void cpu_gelu_forward(float *out, const float *inp, size_t n)
 		for (size_t i = c * GELU_CHUNK; i < end; i += GELU_BLOCK) {
 			size_t len = end - i < GELU_BLOCK ? end - i : GELU_BLOCK;
 			const float *x = inp + i;
-			float *o = out + i;   /* erf(x / sqrt 2) first, in place (out may be inp) */
+			float *o = out + i;   /* may be x itself: o[j] is written after x[j] is read */
 			float e[GELU_BLOCK];
 			#pragma omp simd
 			for (size_t j = 0; j < len; j++)
