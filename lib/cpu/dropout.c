@@ -3,9 +3,10 @@
  * Element i of a tensor dropped with (seed, stream) is kept, and scaled by
  * 1/(1-p), when word i%4 of Philox block i/4 satisfies (word >> 8) * 2^-24
  * >= p; the CUDA backend computes the same words. The words are computed
- * one block at a time (scalar), four (SSE2) or eight (AVX2, chosen at run
- * time) blocks at once; every path gives the same bits, and
- * tests/unit/test_cpu_ops.c checks each against pt_philox. */
+ * one block at a time (scalar), four (SSE2), eight (AVX2) or sixteen
+ * (AVX-512; the last two chosen at run time) blocks at once; every path
+ * gives the same bits, and tests/unit/test_cpu_ops.c checks each against
+ * pt_philox. */
 #include "cpu/ops.h"
 #include "rng.h"
 
@@ -166,12 +167,84 @@ static AVX2 size_t span_avx2(float *out, const float *inp, const float *resid, s
 	}
 	return i;
 }
+
+#define AVX512 __attribute__((target("avx512f")))
+
+/* hi and lo 32 bits of the 16 lane products a[i] * k */
+static inline AVX512 void mul_hilo16(__m512i a, __m512i k, __m512i *hi, __m512i *lo)
+{
+	__m512i p02 = _mm512_mul_epu32(a, k);                        /* even lanes as 64-bit */
+	__m512i p13 = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), k); /* odd lanes */
+	*lo = _mm512_mask_blend_epi32(0xAAAA, p02, _mm512_slli_epi64(p13, 32));
+	*hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(p02, 32), p13);
+}
+
+/* Masks of the 64 elements of Philox blocks blk..blk+15, in element order. */
+static inline AVX512 void mask64(uint64_t seed, uint64_t stream, size_t blk, float p, float scale, __m512 m[4])
+{
+	uint32_t lo[16], hi[16];   /* counters blk+j: low and high words (blk+j may carry past 2^32) */
+	for (int j = 0; j < 16; j++) {
+		lo[j] = (uint32_t)(blk + (size_t)j);
+		hi[j] = (uint32_t)((uint64_t)(blk + (size_t)j) >> 32);
+	}
+	__m512i c0 = _mm512_loadu_si512(lo), c1 = _mm512_loadu_si512(hi);
+	__m512i c2 = _mm512_set1_epi32((int)(uint32_t)stream), c3 = _mm512_set1_epi32((int)(uint32_t)(stream >> 32));
+	uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+	const __m512i m0 = _mm512_set1_epi32((int)0xD2511F53u), m1 = _mm512_set1_epi32((int)0xCD9E8D57u);
+	for (int r = 0; r < 10; r++) {
+		__m512i hi_0, lo_0, hi_1, lo_1;
+		mul_hilo16(c0, m0, &hi_0, &lo_0);
+		mul_hilo16(c2, m1, &hi_1, &lo_1);
+		__m512i n0 = _mm512_xor_si512(_mm512_xor_si512(hi_1, c1), _mm512_set1_epi32((int)k0));
+		__m512i n2 = _mm512_xor_si512(_mm512_xor_si512(hi_0, c3), _mm512_set1_epi32((int)k1));
+		c0 = n0; c1 = lo_1; c2 = n2; c3 = lo_0;
+		k0 += 0x9E3779B9u;
+		k1 += 0xBB67AE85u;
+	}
+	const __m512 vp = _mm512_set1_ps(p), vs = _mm512_set1_ps(scale), u = _mm512_set1_ps(0x1p-24f);
+	__m512 w[4];
+	__m512i c[4] = { c0, c1, c2, c3 };
+	for (int j = 0; j < 4; j++) {
+		__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(c[j], 8)), u);
+		w[j] = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(f, vp, _CMP_GE_OQ), vs);
+	}
+	/* w[j] lane b = word j of block b. 4x4 transposes within each 128-bit
+	 * chunk give t[k] chunk q = block 4q+k; then a 4x4 transpose of the
+	 * chunks gives m[q] = blocks 4q..4q+3, in element order */
+	__m512 a0 = _mm512_unpacklo_ps(w[0], w[1]), a1 = _mm512_unpackhi_ps(w[0], w[1]);
+	__m512 a2 = _mm512_unpacklo_ps(w[2], w[3]), a3 = _mm512_unpackhi_ps(w[2], w[3]);
+	__m512 t0 = _mm512_shuffle_ps(a0, a2, 0x44), t1 = _mm512_shuffle_ps(a0, a2, 0xEE);
+	__m512 t2 = _mm512_shuffle_ps(a1, a3, 0x44), t3 = _mm512_shuffle_ps(a1, a3, 0xEE);
+	__m512 u0 = _mm512_shuffle_f32x4(t0, t1, 0x44), u1 = _mm512_shuffle_f32x4(t0, t1, 0xEE);
+	__m512 u2 = _mm512_shuffle_f32x4(t2, t3, 0x44), u3 = _mm512_shuffle_f32x4(t2, t3, 0xEE);
+	m[0] = _mm512_shuffle_f32x4(u0, u2, 0x88);   /* blocks 0-3 */
+	m[1] = _mm512_shuffle_f32x4(u0, u2, 0xDD);   /* blocks 4-7 */
+	m[2] = _mm512_shuffle_f32x4(u1, u3, 0x88);   /* blocks 8-11 */
+	m[3] = _mm512_shuffle_f32x4(u1, u3, 0xDD);   /* blocks 12-15 */
+}
+
+/* elements [i, hi), i a multiple of 64; returns where it stopped */
+static AVX512 size_t span_avx512(float *out, const float *inp, const float *resid, size_t i, size_t hi,
+				 float p, float scale, uint64_t seed, uint64_t stream)
+{
+	const __m512 zero = _mm512_setzero_ps();
+	for (; i + 64 <= hi; i += 64) {
+		__m512 m[4];
+		mask64(seed, stream, i / 4, p, scale, m);
+		for (int j = 0; j < 4; j++) {
+			__m512 r = resid ? _mm512_loadu_ps(resid + i + 16 * j) : zero;
+			_mm512_storeu_ps(out + i + 16 * j,
+					 _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(inp + i + 16 * j), m[j]), r));
+		}
+	}
+	return i;
+}
 #endif
 
 int cpu_dropout_best_isa(void)
 {
 #ifdef PT_X86
-	return __builtin_cpu_supports("avx2") ? 2 : 1;
+	return __builtin_cpu_supports("avx512f") ? 3 : __builtin_cpu_supports("avx2") ? 2 : 1;
 #else
 	return 0;
 #endif
@@ -181,15 +254,16 @@ void cpu_dropout_span(float *out, const float *inp, const float *resid, size_t l
 		      float p, uint64_t seed, uint64_t stream, int isa)
 {
 	float scale = 1.0f / (1.0f - p);
-	size_t width = isa >= 2 ? 32 : isa == 1 ? 16 : 0;
+	size_t width = isa >= 3 ? 64 : isa == 2 ? 32 : isa == 1 ? 16 : 0;
 	size_t i = lo;
 #ifdef PT_X86
 	if (width) {
 		size_t a = (lo + width - 1) / width * width;
 		a = a < hi ? a : hi;
 		span_scalar(out, inp, resid, lo, a, p, scale, seed, stream);
-		i = width == 32 ? span_avx2(out, inp, resid, a, hi, p, scale, seed, stream)
-				: span_sse2(out, inp, resid, a, hi, p, scale, seed, stream);
+		i = width == 64   ? span_avx512(out, inp, resid, a, hi, p, scale, seed, stream)
+		    : width == 32 ? span_avx2(out, inp, resid, a, hi, p, scale, seed, stream)
+				  : span_sse2(out, inp, resid, a, hi, p, scale, seed, stream);
 	}
 #else
 	(void)width;

@@ -68,8 +68,8 @@ void cpu_dropout_backward(float *dinp, const float *dout, size_t n, float p, uin
 /* Serial dropout of elements [lo, hi) of a site (p > 0): out[i] = inp[i] *
  * mask(i) / (1-p), the same mask as cpu_dropout_forward/backward; out may
  * equal inp. For callers already inside a parallel region. */
-/* dropout.c: elements [lo, hi) with the scalar (isa 0), SSE2 (1) or AVX2
- * (2) path; cpu_dropout_best_isa is the best this CPU runs (for tests). */
+/* dropout.c: elements [lo, hi) with the scalar (isa 0), SSE2 (1), AVX2 (2)
+ * or AVX-512 (3) path; cpu_dropout_best_isa is the best this CPU runs. */
 void cpu_dropout_span(float *out, const float *inp, const float *resid, size_t lo, size_t hi,
 		      float p, uint64_t seed, uint64_t stream, int isa);
 int cpu_dropout_best_isa(void);

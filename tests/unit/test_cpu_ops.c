@@ -1,6 +1,7 @@
 /* The CPU backend's fast paths against their plain definitions:
- * - dropout: the scalar, SSE2 and AVX2 mask generators give exactly the
- *   mask that pt_philox defines, at every alignment of a span;
+ * - dropout: the scalar, SSE2, AVX2 and AVX-512 mask generators (those the
+ *   CPU runs) give exactly the mask that pt_philox defines, at every
+ *   alignment of a span;
  * - cpu_sgemm: the product shared among two threads is the exact product
  *   to float rounding (against a double-precision loop), the same bits on
  *   every call, and on one thread the bits of one cblas_sgemm call; for
