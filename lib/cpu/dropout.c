@@ -49,6 +49,29 @@ static inline void mul_hilo(__m128i a, __m128i k, __m128i *hi, __m128i *lo)
 	*hi = _mm_unpacklo_epi64(_mm_unpacklo_epi32(h, h2), _mm_unpackhi_epi32(h, h2));
 }
 
+/* Ten Philox4x32 rounds on vectors of counters (c0, c1, c2, c3: lane =
+ * block) under key seed: in every lane the words pt_philox gives. VI is the
+ * vector type, MULHILO(a, k, &hi, &lo) the 32x32 -> 64-bit lane products,
+ * XOR and SET1 the width's intrinsics; the same rounds for every width. */
+#define PHILOX_ROUNDS(VI, MULHILO, XOR, SET1, c0, c1, c2, c3, seed)                   \
+	do {                                                                      \
+		uint32_t k0_ = (uint32_t)(seed), k1_ = (uint32_t)((seed) >> 32);   \
+		const VI m0_ = SET1((int)0xD2511F53u), m1_ = SET1((int)0xCD9E8D57u); \
+		for (int r_ = 0; r_ < 10; r_++) {                                 \
+			VI hi0_, lo0_, hi1_, lo1_;                                \
+			MULHILO(c0, m0_, &hi0_, &lo0_);                           \
+			MULHILO(c2, m1_, &hi1_, &lo1_);                           \
+			VI n0_ = XOR(XOR(hi1_, c1), SET1((int)k0_));              \
+			VI n2_ = XOR(XOR(hi0_, c3), SET1((int)k1_));              \
+			c0 = n0_;                                                 \
+			c1 = lo1_;                                                \
+			c2 = n2_;                                                 \
+			c3 = lo0_;                                                \
+			k0_ += 0x9E3779B9u;                                       \
+			k1_ += 0xBB67AE85u;                                       \
+		}                                                                 \
+	} while (0)
+
 /* Masks of the 16 elements of Philox blocks blk..blk+3 (pt_philox's words
  * for four counters at once, lane = block). */
 static inline void mask16(uint64_t seed, uint64_t stream, size_t blk, float p, float scale, __m128 m[4])
@@ -57,18 +80,7 @@ static inline void mask16(uint64_t seed, uint64_t stream, size_t blk, float p, f
 	__m128i c1 = _mm_set_epi32((int)(uint32_t)((blk + 3) >> 32), (int)(uint32_t)((blk + 2) >> 32),
 				   (int)(uint32_t)((blk + 1) >> 32), (int)(uint32_t)(blk >> 32));
 	__m128i c2 = _mm_set1_epi32((int)(uint32_t)stream), c3 = _mm_set1_epi32((int)(uint32_t)(stream >> 32));
-	uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-	const __m128i m0 = _mm_set1_epi32((int)0xD2511F53u), m1 = _mm_set1_epi32((int)0xCD9E8D57u);
-	for (int r = 0; r < 10; r++) {
-		__m128i hi0, lo0, hi1, lo1;
-		mul_hilo(c0, m0, &hi0, &lo0);
-		mul_hilo(c2, m1, &hi1, &lo1);
-		__m128i n0 = _mm_xor_si128(_mm_xor_si128(hi1, c1), _mm_set1_epi32((int)k0));
-		__m128i n2 = _mm_xor_si128(_mm_xor_si128(hi0, c3), _mm_set1_epi32((int)k1));
-		c0 = n0; c1 = lo1; c2 = n2; c3 = lo0;
-		k0 += 0x9E3779B9u;
-		k1 += 0xBB67AE85u;
-	}
+	PHILOX_ROUNDS(__m128i, mul_hilo, _mm_xor_si128, _mm_set1_epi32, c0, c1, c2, c3, seed);
 	/* words -> floats, then transpose so that m[j] holds block blk+j's 4 elements */
 	const __m128 vp = _mm_set1_ps(p), vs = _mm_set1_ps(scale), u = _mm_set1_ps(0x1p-24f);
 	__m128 w[4];
@@ -120,18 +132,7 @@ static inline AVX2 void mask32(uint64_t seed, uint64_t stream, size_t blk, float
 				       (int)(uint32_t)((blk + 4) >> 32), (int)(uint32_t)((blk + 5) >> 32),
 				       (int)(uint32_t)((blk + 6) >> 32), (int)(uint32_t)((blk + 7) >> 32));
 	__m256i c2 = _mm256_set1_epi32((int)(uint32_t)stream), c3 = _mm256_set1_epi32((int)(uint32_t)(stream >> 32));
-	uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-	const __m256i m0 = _mm256_set1_epi32((int)0xD2511F53u), m1 = _mm256_set1_epi32((int)0xCD9E8D57u);
-	for (int r = 0; r < 10; r++) {
-		__m256i hi_0, lo_0, hi_1, lo_1;
-		mul_hilo8(c0, m0, &hi_0, &lo_0);
-		mul_hilo8(c2, m1, &hi_1, &lo_1);
-		__m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi_1, c1), _mm256_set1_epi32((int)k0));
-		__m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi_0, c3), _mm256_set1_epi32((int)k1));
-		c0 = n0; c1 = lo_1; c2 = n2; c3 = lo_0;
-		k0 += 0x9E3779B9u;
-		k1 += 0xBB67AE85u;
-	}
+	PHILOX_ROUNDS(__m256i, mul_hilo8, _mm256_xor_si256, _mm256_set1_epi32, c0, c1, c2, c3, seed);
 	const __m256 vp = _mm256_set1_ps(p), vs = _mm256_set1_ps(scale), u = _mm256_set1_ps(0x1p-24f);
 	__m256 w[4];
 	__m256i c[4] = { c0, c1, c2, c3 };
@@ -189,18 +190,7 @@ static inline AVX512 void mask64(uint64_t seed, uint64_t stream, size_t blk, flo
 	}
 	__m512i c0 = _mm512_loadu_si512(lo), c1 = _mm512_loadu_si512(hi);
 	__m512i c2 = _mm512_set1_epi32((int)(uint32_t)stream), c3 = _mm512_set1_epi32((int)(uint32_t)(stream >> 32));
-	uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-	const __m512i m0 = _mm512_set1_epi32((int)0xD2511F53u), m1 = _mm512_set1_epi32((int)0xCD9E8D57u);
-	for (int r = 0; r < 10; r++) {
-		__m512i hi_0, lo_0, hi_1, lo_1;
-		mul_hilo16(c0, m0, &hi_0, &lo_0);
-		mul_hilo16(c2, m1, &hi_1, &lo_1);
-		__m512i n0 = _mm512_xor_si512(_mm512_xor_si512(hi_1, c1), _mm512_set1_epi32((int)k0));
-		__m512i n2 = _mm512_xor_si512(_mm512_xor_si512(hi_0, c3), _mm512_set1_epi32((int)k1));
-		c0 = n0; c1 = lo_1; c2 = n2; c3 = lo_0;
-		k0 += 0x9E3779B9u;
-		k1 += 0xBB67AE85u;
-	}
+	PHILOX_ROUNDS(__m512i, mul_hilo16, _mm512_xor_si512, _mm512_set1_epi32, c0, c1, c2, c3, seed);
 	const __m512 vp = _mm512_set1_ps(p), vs = _mm512_set1_ps(scale), u = _mm512_set1_ps(0x1p-24f);
 	__m512 w[4];
 	__m512i c[4] = { c0, c1, c2, c3 };
