@@ -44,7 +44,7 @@ TOOL_TEST_BIN := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(wildcard tests/
 # C++ for sm_80 and sm_90 (+ PTX for newer GPUs) into the plugin
 # $(BINDIR)/libpipetune_cuda.so, which links cudart, cuBLAS and NCCL and
 # which train and predict load only when a run asks for the GPU
-# (lib/cuda_plugin.h: linking those libraries cost every CPU run ~200 MB and
+# (lib/cuda_plugin.h: linking those libraries cost every CPU run ~215 MB and
 # ~0.15 s), and into an archive for the op test, which links them itself.
 # The C code sees PT_HAVE_CUDA. --fmad=false keeps a*b+c unfused, as the
 # CPU computes it. `make check-cuda` runs the CUDA-vs-CPU op test.
@@ -74,10 +74,12 @@ $(CUDA_LIB): $(CUDA_OBJ)
 	@rm -f $@.tmp
 	ar rcs $@.tmp $^ && mv $@.tmp $@
 
-# -z defs: every symbol resolved at link time (the plugin needs nothing from the tools)
+# -z defs: every symbol resolved at link time (the plugin needs nothing from
+# the tools). Mode 644, as shared libraries are installed: bin/'s executables
+# are the tools, and only those.
 $(CUDA_PLUGIN): $(CUDA_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-z,defs -o $@.tmp $^ $(CUDA_LDLIBS) && mv $@.tmp $@
+	$(CC) -shared -Wl,-z,defs -o $@.tmp $^ $(CUDA_LDLIBS) && chmod 644 $@.tmp && mv $@.tmp $@
 
 all: $(CUDA_PLUGIN)
 
@@ -168,7 +170,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	$(if $(CUDA_PLUGIN),install -d $(DESTDIR)$(PREFIX)/lib/pipetune && \
-	  install -m 755 $(CUDA_PLUGIN) $(DESTDIR)$(PREFIX)/lib/pipetune/)
+	  install -m 644 $(CUDA_PLUGIN) $(DESTDIR)$(PREFIX)/lib/pipetune/)
 	for b in $(BINS); do scripts/manpage.sh $$b > $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$b).1 || exit 1; done
 
 clean:

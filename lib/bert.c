@@ -37,9 +37,7 @@ typedef struct {            /* one encoder layer's activations */
 	float *res1;            /* [N,C] dropout(dense(ctx)) + x, LayerNorm 1 input */
 	float *ln1_mean, *ln1_rstd; /* [N] */
 	float *ln1;             /* [N,C] */
-	float *pre;             /* [N,I] intermediate dense, before GELU */
-	float *act;             /* [N,I] GELU output: one buffer for all layers (m->act), made
-	                           again from pre for each layer's backward */
+	float *pre;             /* [N,I] intermediate dense, before GELU (its output: m->act) */
 	float *res2;            /* [N,C] dropout(dense(act)) + ln1, LayerNorm 2 input */
 	float *ln2_mean, *ln2_rstd; /* [N] */
 	float *ln2;             /* [N,C] the layer's output */
@@ -65,7 +63,8 @@ struct bert_model {
 	float *att_drop;          /* [B,NH,T,T] the attention probabilities after dropout (== the
 	                             layer's att when off): one buffer for all layers, made
 	                             again from att and the same mask for each layer's backward */
-	float *act;               /* [N,I] every layer's GELU output, in turn (see layer_acts) */
+	float *act;               /* [N,I] the GELU output: one buffer for all layers, made again
+	                             from the layer's pre for each layer's backward */
 	float *pooled;            /* [B,C] tanh(pooler) */
 	float *pooled_drop;       /* [B,C] after dropout (== pooled when off) */
 	float *logits;            /* [B,NL] */
@@ -333,7 +332,6 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 		a->ln1_rstd = carve(cv, N);
 		a->ln1 = carve(cv, NC);
 		a->pre = carve(cv, (size_t)N * I);
-		a->act = NULL;   /* m->act, below */
 		a->res2 = carve(cv, NC);
 		a->ln2_mean = carve(cv, N);
 		a->ln2_rstd = carve(cv, N);
@@ -341,8 +339,6 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 	}
 	m->att_drop = m->p_att > 0 ? carve(cv, att) : NULL;
 	m->act = carve(cv, (size_t)N * I);
-	for (int l = 0; l < c->num_hidden_layers; l++)
-		m->layers[l].act = m->act;
 	m->hpad = packed ? carve(cv, BT * C) : NULL;
 	m->pooled = carve(cv, B * C);
 	m->pooled_drop = m->p_cls > 0 ? carve(cv, B * C) : m->pooled;
@@ -542,8 +538,8 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 		be->layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, PD(p0 + L_LN1W), PD(p0 + L_LN1B),
 				      N, C, c->layer_norm_eps);
 		be->matmul_forward(a->pre, a->ln1, PD(p0 + L_IW), PD(p0 + L_IB), N, C, I);
-		be->gelu_forward(a->act, a->pre, (size_t)N * I);
-		be->matmul_forward(a->res2, a->act, PD(p0 + L_OW), PD(p0 + L_OB), N, I, C);
+		be->gelu_forward(m->act, a->pre, (size_t)N * I);
+		be->matmul_forward(a->res2, m->act, PD(p0 + L_OW), PD(p0 + L_OB), N, I, C);
 		be->dropout_forward(a->res2, a->res2, a->ln1, (size_t)N * C, ph, dropout_seed, 3 + 3 * (uint64_t)l);
 		be->layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, PD(p0 + L_LN2W), PD(p0 + L_LN2B),
 				      N, C, c->layer_norm_eps);
@@ -608,8 +604,8 @@ void bert_backward(bert_model *m)
 			be->dropout_backward(m->dS, m->dB, (size_t)N * C, ph, seed, 3 + 3 * (uint64_t)l);
 			ds = m->dS;
 		}
-		be->gelu_forward(a->act, a->pre, (size_t)N * I);   /* this layer's GELU output again: same bits */
-		be->matmul_backward(m->dact, PG(p0 + L_OW), PG(p0 + L_OB), ds, a->act, PD(p0 + L_OW), N, I, C, 0);
+		be->gelu_forward(m->act, a->pre, (size_t)N * I);   /* this layer's GELU output again: same bits */
+		be->matmul_backward(m->dact, PG(p0 + L_OW), PG(p0 + L_OB), ds, m->act, PD(p0 + L_OW), N, I, C, 0);
 		be->gelu_backward(m->dact, a->pre, m->dact, (size_t)N * I);
 		be->matmul_backward(m->dB, PG(p0 + L_IW), PG(p0 + L_IB), m->dact, a->ln1, PD(p0 + L_IW), N, C, I, 1);
 		/* attention block: dA = d(res1), then += the path through attention = d(x) */

@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifndef PT_HAVE_CUDA
+static const char no_cuda[] = "this build has no CUDA support (nvcc was not found at build time)";
+#endif
+
 static const pt_cuda_api *api;   /* the loaded table, or NULL */
 static int tried;
 static char why_buf[PATH_MAX + 512];
@@ -77,7 +81,7 @@ static const pt_cuda_api *load(void)
 #else
 static const pt_cuda_api *load(void)
 {
-	snprintf(why_buf, sizeof why_buf, "this build has no CUDA support (nvcc was not found at build time)");
+	snprintf(why_buf, sizeof why_buf, "%s", no_cuda);
 	return NULL;
 }
 #endif
@@ -110,7 +114,7 @@ int pt_cuda_driver_present(const char **why)
 		*why = "the NVIDIA driver (libcuda.so.1) is not installed";
 #else
 	if (why)
-		*why = "this build has no CUDA support (nvcc was not found at build time)";
+		*why = no_cuda;
 #endif
 	return 0;
 }

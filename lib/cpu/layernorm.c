@@ -55,8 +55,8 @@ void cpu_layernorm_backward(float *dinp, float *dw, float *db, const float *dout
 			sm[l] += dn;
 			sx[l] += dn * ((x[c] - m) * s);
 		}
-		float dn_mean = cpu_vsum(sm, PT_LANES) / C;
-		float dn_xhat = cpu_vsum(sx, PT_LANES) / C;
+		float dn_mean = cpu_lanes_total(sm) / C;
+		float dn_xhat = cpu_lanes_total(sx) / C;
 		for (int c = 0; c < C; c++) {
 			float xhat = (x[c] - m) * s;
 			di[c] = s * (w[c] * d[c] - dn_mean - xhat * dn_xhat);

@@ -28,6 +28,16 @@ void cpu_copy(void *dst, const void *src, size_t bytes)
 		memmove(dst, src, bytes);
 }
 
+/* The calling thread's contiguous share [*lo, *hi) of n items, inside a
+ * parallel region: equal shares in thread order. */
+static void thread_share(size_t n, size_t *lo, size_t *hi)
+{
+	size_t nt = (size_t)omp_get_num_threads(), id = (size_t)omp_get_thread_num();
+	size_t per = (n + nt - 1) / nt;
+	*lo = per * id < n ? per * id : n;
+	*hi = *lo + per < n ? *lo + per : n;
+}
+
 void cpu_fill(float *x, size_t n, float v)
 {
 	if (v == 0.0f && !signbit(v)) {   /* zero_grad: memset, split across the threads */
@@ -37,9 +47,8 @@ void cpu_fill(float *x, size_t n, float v)
 		}
 		#pragma omp parallel
 		{
-			int nt = omp_get_num_threads(), id = omp_get_thread_num();
-			size_t per = (n + nt - 1) / nt, lo = per * id < n ? per * id : n;
-			size_t hi = lo + per < n ? lo + per : n;
+			size_t lo, hi;
+			thread_share(n, &lo, &hi);
 			memset(x + lo, 0, (hi - lo) * sizeof(float));
 		}
 		return;
@@ -56,32 +65,28 @@ void cpu_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed, u
 		x[i] = mean + std * pt_rng_normal(seed, stream, i);
 }
 
-/* Each thread sums one contiguous share (a vectorised loop: the rate of
- * memory), then the shares are added in thread order. OpenMP's parallel
- * reduction clause combines them in arrival order instead, which with 3+
- * threads can round differently from run to run: the clip factor, and so
- * the weights, would not repeat. */
+/* Each thread sums its share (a vectorised loop: the rate of memory), then
+ * the shares are added in thread order. OpenMP leaves the order in which a
+ * parallel reduction clause combines the threads' values unspecified: with
+ * 3+ threads the norm, the clip factor and so the weights could differ
+ * from run to run. */
 enum { SUMSQ_MAX_THREADS = 256 };
 
 double cpu_sumsq(const float *x, size_t n)
 {
 	double part[SUMSQ_MAX_THREADS];
-	int used = 1;
-	#pragma omp parallel
+	int mt = omp_get_max_threads(), used = 1;
+	#pragma omp parallel num_threads(mt < SUMSQ_MAX_THREADS ? mt : SUMSQ_MAX_THREADS)
 	{
-		int nt = omp_get_num_threads(), id = omp_get_thread_num();
-		if (nt > SUMSQ_MAX_THREADS)
-			nt = SUMSQ_MAX_THREADS;
-		if (id == 0)
-			used = nt;
-		size_t per = (n + nt - 1) / nt;
-		size_t lo = id < nt && per * id < n ? per * id : n, hi = lo + per < n ? lo + per : n;
+		size_t lo, hi;
+		thread_share(n, &lo, &hi);
 		double t = 0;
 		#pragma omp simd reduction(+ : t)
 		for (size_t i = lo; i < hi; i++)
 			t += (double)x[i] * x[i];
-		if (id < nt)
-			part[id] = t;
+		part[omp_get_thread_num()] = t;
+		#pragma omp single nowait
+		used = omp_get_num_threads();
 	}
 	double s = 0;
 	for (int t = 0; t < used; t++)

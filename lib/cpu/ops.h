@@ -52,13 +52,16 @@ void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const 
 /* vmath.c: in-place expf/erff over x[0..n) on the widest vector math the
  * CPU has (an element's result does not depend on its position), and sums
  * over PT_LANES interleaved partial sums added in a fixed order (the same
- * bits on every ISA). cpu_vsumsq_dev: sum of (x[i] - m)^2. */
+ * bits on every ISA). cpu_vsumsq_dev: sum of (x[i] - m)^2. cpu_lanes_total:
+ * the fixed order that adds PT_LANES partial sums, for a caller keeping its
+ * own (layernorm backward). */
 #define PT_LANES 8
 void cpu_vexpf(float *x, size_t n);
 void cpu_verff(float *x, size_t n);
 float cpu_vsum(const float *x, size_t n);
 float cpu_vdot(const float *x, const float *y, size_t n);
 float cpu_vsumsq_dev(const float *x, float m, size_t n);
+float cpu_lanes_total(const float *s);
 
 void cpu_gelu_forward(float *out, const float *inp, size_t n);
 void cpu_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);

@@ -26,11 +26,15 @@
 #ifdef PT_HAVE_MVEC
 #include <immintrin.h>
 
-__m128 _ZGVbN4v_expf(__m128 x);
-__m128 _ZGVbN4v_erff(__m128 x);
-
-/* apply f 4, 8 or 16 floats at a time: full vectors in place, the tail through a padded block */
-#define PT_VMAP(name, W, LOAD, STORE, F)                                      \
+/* One vector width: glibc's W-lane expf/erff (mangled names per the x86-64
+ * vector ABI: b = SSE, d = AVX2, e = AVX-512), and expf_SFX / erff_SFX
+ * applying them W floats at a time, the tail through a zero-padded block. */
+#define PT_VMAP(sfx, W, VT, LOAD, STORE, EXPF, ERFF)                          \
+	VT EXPF(VT x);                                                        \
+	VT ERFF(VT x);                                                        \
+	PT_VMAP_ONE(expf_##sfx, W, LOAD, STORE, EXPF)                         \
+	PT_VMAP_ONE(erff_##sfx, W, LOAD, STORE, ERFF)
+#define PT_VMAP_ONE(name, W, LOAD, STORE, F)                                  \
 	static void name(float *x, size_t n)                                  \
 	{                                                                     \
 		size_t i = 0;                                                 \
@@ -44,24 +48,19 @@ __m128 _ZGVbN4v_erff(__m128 x);
 		}                                                             \
 	}
 
-PT_VMAP(expf_sse, 4, _mm_loadu_ps, _mm_storeu_ps, _ZGVbN4v_expf)
-PT_VMAP(erff_sse, 4, _mm_loadu_ps, _mm_storeu_ps, _ZGVbN4v_erff)
-
+PT_VMAP(sse, 4, __m128, _mm_loadu_ps, _mm_storeu_ps, _ZGVbN4v_expf, _ZGVbN4v_erff)
 #pragma GCC push_options
 #pragma GCC target("avx2")
-__m256 _ZGVdN8v_expf(__m256 x);
-__m256 _ZGVdN8v_erff(__m256 x);
-PT_VMAP(expf_avx2, 8, _mm256_loadu_ps, _mm256_storeu_ps, _ZGVdN8v_expf)
-PT_VMAP(erff_avx2, 8, _mm256_loadu_ps, _mm256_storeu_ps, _ZGVdN8v_erff)
+PT_VMAP(avx2, 8, __m256, _mm256_loadu_ps, _mm256_storeu_ps, _ZGVdN8v_expf, _ZGVdN8v_erff)
 #pragma GCC pop_options
-
 #pragma GCC push_options
 #pragma GCC target("avx512f")
-__m512 _ZGVeN16v_expf(__m512 x);
-__m512 _ZGVeN16v_erff(__m512 x);
-PT_VMAP(expf_avx512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_expf)
-PT_VMAP(erff_avx512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_erff)
+PT_VMAP(avx512, 16, __m512, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_expf, _ZGVeN16v_erff)
 #pragma GCC pop_options
+
+typedef void (*vmap_fn)(float *x, size_t n);
+static const vmap_fn expf_at[3] = { expf_sse, expf_avx2, expf_avx512 };
+static const vmap_fn erff_at[3] = { erff_sse, erff_avx2, erff_avx512 };
 
 /* 2: AVX-512, 1: AVX2, 0: SSE2 (x86-64's baseline); __builtin_cpu_supports
  * reads flags libgcc set at start-up, so asking every call costs a load */
@@ -72,20 +71,12 @@ static int width_class(void)
 
 void cpu_vexpf(float *x, size_t n)
 {
-	switch (width_class()) {
-	case 2: expf_avx512(x, n); break;
-	case 1: expf_avx2(x, n); break;
-	default: expf_sse(x, n); break;
-	}
+	expf_at[width_class()](x, n);
 }
 
 void cpu_verff(float *x, size_t n)
 {
-	switch (width_class()) {
-	case 2: erff_avx512(x, n); break;
-	case 1: erff_avx2(x, n); break;
-	default: erff_sse(x, n); break;
-	}
+	erff_at[width_class()](x, n);
 }
 #else
 void cpu_vexpf(float *x, size_t n)
@@ -101,10 +92,10 @@ void cpu_verff(float *x, size_t n)
 }
 #endif
 
-_Static_assert(PT_LANES == 8, "lanes_total adds 8 lanes");
+_Static_assert(PT_LANES == 8, "cpu_lanes_total adds 8 lanes");
 
 /* the lanes added pairwise: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)) */
-static float lanes_total(const float *s)
+float cpu_lanes_total(const float *s)
 {
 	return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
 }
@@ -118,7 +109,7 @@ float cpu_vsum(const float *x, size_t n)
 			s[l] += x[i + l];
 	for (int l = 0; i < n; i++, l++)
 		s[l] += x[i];
-	return lanes_total(s);
+	return cpu_lanes_total(s);
 }
 
 float cpu_vdot(const float *x, const float *y, size_t n)
@@ -130,7 +121,7 @@ float cpu_vdot(const float *x, const float *y, size_t n)
 			s[l] += x[i + l] * y[i + l];
 	for (int l = 0; i < n; i++, l++)
 		s[l] += x[i] * y[i];
-	return lanes_total(s);
+	return cpu_lanes_total(s);
 }
 
 float cpu_vsumsq_dev(const float *x, float m, size_t n)
@@ -146,5 +137,5 @@ float cpu_vsumsq_dev(const float *x, float m, size_t n)
 		float d = x[i] - m;
 		s[l] += d * d;
 	}
-	return lanes_total(s);
+	return cpu_lanes_total(s);
 }

@@ -5,7 +5,6 @@
 n=0
 for b in "$BINDIR"/*; do
 	[ -x "$b" ] || continue
-	case $b in *.so) continue ;; esac   # the CUDA plugin (lib/cuda_plugin.h), not a tool
 	name=$(basename "$b")
 	"$PT_ROOT/scripts/manpage.sh" "$b" >"$T/$name.1" || fail "manpage.sh $name"
 	head -n 1 "$T/$name.1" | grep -q "^\.TH $(echo "$name" | tr '[:lower:]' '[:upper:]') 1 " || fail "$name.1: no .TH line"
