@@ -26,13 +26,12 @@ endif
 SHARED   ?= $(abspath ../shared)
 export SHARED
 
-# Tool directory -> binary name.
-TOOLS := tokenize:tok collate:collate metrics:glue-metric msgpack2json:msgpack2json \
-         json2msgpack:json2msgpack train:train predict:predict
-tool_bin = $(foreach t,$(TOOLS),$(if $(wildcard tools/$(word 1,$(subst :, ,$(t)))/main.c),$(BINDIR)/$(word 2,$(subst :, ,$(t)))))
-BINS := $(call tool_bin)
+# Each tools/NAME/main.c is the binary bin/NAME.
+TOOL_NAMES := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
+BINS := $(addprefix $(BINDIR)/,$(TOOL_NAMES))
 
-LIB_SRC := $(wildcard lib/*.c lib/cpu/*.c)
+# The library: every .c below lib/ (the CUDA backend is .cu, built apart).
+LIB_SRC := $(shell find lib -name '*.c' | sort)
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC))
 LIB     := $(O)/libpipetune.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -40,15 +39,15 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 # Helper programs for the CLI tests (tests/tools/*.c), e.g. stcmp.
 TOOL_TEST_BIN := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(wildcard tests/tools/*.c))
 
-# CUDA backend (lib/cuda/*.cu), built only when nvcc is found: compiled as
+# CUDA backend (lib/backend/cuda/*.cu), built only when nvcc is found: compiled as
 # C++ for sm_80 and sm_90 (+ PTX for newer GPUs) into the plugin
 # $(BINDIR)/libpipetune_cuda.so, which links cudart, cuBLAS and NCCL and
 # which train and predict load only when a run asks for the GPU
-# (lib/cuda_plugin.h: linking those libraries cost every CPU run ~215 MB and
+# (lib/backend/cuda_plugin.h: linking those libraries cost every CPU run ~215 MB and
 # ~0.15 s), and into an archive for the op test, which links them itself.
 # The C code sees PT_HAVE_CUDA. --fmad=false keeps a*b+c unfused, as the
 # CPU computes it. `make check-cuda` runs the CUDA-vs-CPU op test.
-CUDA_SRC := $(if $(NVCC),$(wildcard lib/cuda/*.cu))
+CUDA_SRC := $(if $(NVCC),$(wildcard lib/backend/cuda/*.cu))
 ifneq ($(CUDA_SRC),)
 CUDA_HOME  ?= $(abspath $(dir $(NVCC))..)
 CUDA_LIB   := $(O)/libpipetune_cuda.a
@@ -116,12 +115,9 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@.tmp
 	ar rcs $@.tmp $^ && mv $@.tmp $@
 
-define tool_rule
-$(BINDIR)/$(2): $(O)/tools/$(1)/main.o $(LIB)
+$(BINDIR)/%: $(O)/tools/%/main.o $(LIB)
 	@mkdir -p $(BINDIR)
-	$$(CC) $$(ALL_CFLAGS) $$^ -o $$@ $$(LDLIBS)
-endef
-$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(word 1,$(subst :, ,$(t))),$(word 2,$(subst :, ,$(t))))))
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(O)/tests

@@ -1,5 +1,5 @@
 /* bert: BertForSequenceClassification forward/backward over the backend
- * ops (lib/backend.h). This file computes pointers and offsets only; every
+ * ops (lib/backend/backend.h). This file computes pointers and offsets only; every
  * tensor is read or written by an op.
  *
  * Padding is not computed. A batch's rows are padded to its longest one
@@ -14,7 +14,7 @@
  * rows (rows_scatter / rows_gather). On MRPC's batches of 8 that skips a
  * quarter of the work. A batch without padding runs unpacked. */
 #include "bert.h"
-#include "backend.h"
+#include "backend/backend.h"
 #include "rng.h"
 #include "util.h"
 

@@ -1,5 +1,5 @@
 /* bert: BertForSequenceClassification, forward and backward, on a backend
- * (lib/backend.h; the CPU one by default).
+ * (lib/backend/backend.h; the CPU one by default).
  *
  * All parameters live in one float buffer, in the order of Hugging Face's
  * named_parameters() for BertForSequenceClassification; the gradients in a
@@ -32,7 +32,7 @@ typedef struct {
  * scalar fields of cfg (not id2label/json). Dies on a config it cannot hold
  * (hidden not divisible by heads, sizes < 1). */
 bert_model *bert_create(const bert_config *cfg);
-/* The same on backend be (lib/backend.h; e.g. from pt_device_select, lib/
+/* The same on backend be (lib/backend/backend.h; e.g. from pt_device_select, lib/
  * device.h): parameters, gradients, activations and the batch inputs live in
  * be's memory, allocated through be->alloc (be NULL: the CPU backend). */
 bert_model *bert_create_on(const bert_config *cfg, const struct pt_backend *be);
@@ -51,7 +51,7 @@ void bert_grads_scale(bert_model *m, float s);
  * loss scaling: every gradient comes out scaled by s). 1 by default. */
 void bert_set_loss_scale(bert_model *m, float s);
 const bert_config *bert_get_config(const bert_model *m);   /* the model's copy (no id2label/json) */
-const struct pt_backend *bert_get_backend(const bert_model *m);   /* the ops the model runs on (lib/backend.h) */
+const struct pt_backend *bert_get_backend(const bert_model *m);   /* the ops the model runs on (lib/backend/backend.h) */
 
 /* Host copies of one parameter's values: host [p->numel] floats. p must be
  * one of m's parameters. On the CPU backend a memcpy; else a backend copy. */

@@ -1,7 +1,7 @@
 /* checkpoint: load/save Hugging Face model folders. */
 #include "checkpoint.h"
-#include "backend.h"
-#include "device.h"
+#include "backend/backend.h"
+#include "backend/device.h"
 #include "safetensors.h"
 #include "util.h"
 

@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "cuda_plugin.h"
+#include "backend/cuda_plugin.h"
 
 static const pt_backend *sync_be;
 static int use_nccl, forced;

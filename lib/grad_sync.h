@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 
 /* how: "auto" (NCCL for GPU ranks when built in and there is more than one
  * rank, else MPI), "mpi" or "nccl" (dies with one line when the backend is

@@ -1,6 +1,6 @@
 /* optim: AdamW, gradient clipping, linear schedule (see optim.h). */
 #include "optim.h"
-#include "backend.h"
+#include "backend/backend.h"
 #include "util.h"
 
 #include <math.h>

@@ -1,8 +1,8 @@
 /* predict: batches in, one prediction record per example out, on one
  * rank or sharded across MPI ranks. */
 #include "predict.h"
-#include "backend.h"
-#include "device.h"
+#include "backend/backend.h"
+#include "backend/device.h"
 #include "dist.h"
 #include "pyfloat.h"
 #include "util.h"

@@ -16,7 +16,7 @@
 #include "bert.h"
 #include "checkpoint.h"
 #include "config.h"
-#include "device.h"
+#include "backend/device.h"
 #include "dist.h"
 #include "grad_sync.h"
 #include "optim.h"

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 
 enum eval_strategy { EVAL_NO, EVAL_EPOCH, EVAL_STEPS };
 

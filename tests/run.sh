@@ -44,7 +44,7 @@ run() { # name, command...
 	fi
 }
 # The unit tests live in $O/tests, away from the CUDA plugin the tools find
-# beside themselves (lib/cuda_plugin.h): they are told where it is.
+# beside themselves (lib/backend/cuda_plugin.h): they are told where it is.
 for t in "$O"/tests/test_*; do
 	[ -x "$t" ] && run "unit/$(basename "$t")" env PT_CUDA_PLUGIN="$BINDIR/libpipetune_cuda.so" "$t"
 done

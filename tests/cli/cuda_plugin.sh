@@ -1,5 +1,5 @@
 #!/bin/bash
-# The CUDA backend as a plugin (lib/cuda_plugin.h): the tools do not link
+# The CUDA backend as a plugin (lib/backend/cuda_plugin.h): the tools do not link
 # CUDA, a CPU run never loads it, and --device cuda loads it from beside
 # the executable or from $PT_CUDA_PLUGIN, with one clear line when it is
 # missing, is not a plugin, comes from another build, or finds no GPU.
@@ -47,7 +47,7 @@ fi
 # a plugin from another build (another table version)
 command -v cc >/dev/null || skip "no C compiler for the fake plugin"
 cat >"$T/fake.c" <<'CEOF'
-#include "cuda_plugin.h"
+#include "backend/cuda_plugin.h"
 static const pt_cuda_api api = { PT_CUDA_PLUGIN_ABI + 1, sizeof(pt_backend) };
 const pt_cuda_api *pt_cuda_plugin_api(void) { return &api; }
 CEOF

@@ -1,4 +1,4 @@
-/* test_cuda_ops: every op of lib/backend.h run on the CUDA backend and on
+/* test_cuda_ops: every op of lib/backend/backend.h run on the CUDA backend and on
  * the CPU backend (the reference) from the same random inputs, outputs
  * compared: |cuda - cpu| <= tol * (|cpu| + rms(cpu)) per element, tol 1e-5
  * for elementwise ops, 1e-4 for reductions and matrix products; dropout
@@ -14,8 +14,8 @@
  * and a dropout on another stream (exactly those ops must fail), so that
  * the harness, its sizes and its comparisons are checked (and run under
  * ASan) on machines without a GPU. */
-#include "backend.h"
-#include "cuda/cuda.h"
+#include "backend/backend.h"
+#include "backend/cuda/cuda.h"
 #include "rng.h"
 #include "util.h"
 

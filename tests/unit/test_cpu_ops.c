@@ -19,7 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "cpu/ops.h"
+#include "backend/cpu/ops.h"
 #include "rng.h"
 
 #include <cblas.h>

@@ -1,4 +1,4 @@
-/* --device: pt_device_select (lib/device.c) and the model on a chosen
+/* --device: pt_device_select (lib/backend/device.c) and the model on a chosen
  * backend: bert_create_on, bert_param_get/set, bert_grads_scale,
  * adamw_init_for and the moments' host copies, checkpoints through a
  * backend. compare_backend() runs the tiny fixture model on a backend
@@ -8,9 +8,9 @@
  * touches the CUDA runtime runs in a forked child, so the parent never
  * initializes it. */
 #include "test_bert_common.h"
-#include "backend.h"
+#include "backend/backend.h"
 #include "checkpoint.h"
-#include "device.h"
+#include "backend/device.h"
 #include "optim.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/wordpiece.c (and the small helpers of textinput.c). */
+/* Unit tests for lib/text/wordpiece.c (and the small helpers of textinput.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "textinput.h"
-#include "wordpiece.h"
+#include "text/textinput.h"
+#include "text/wordpiece.h"
 
 static const char *vocab[] = {
 	"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "un", "##aff", "##able", "unaff",

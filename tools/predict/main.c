@@ -8,7 +8,7 @@
 #include "bert.h"
 #include "checkpoint.h"
 #include "config.h"
-#include "device.h"
+#include "backend/device.h"
 #include "dist.h"
 #include "predict.h"
 #include "record.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "device.h"
+#include "backend/device.h"
 #include "dist.h"
 #include "runtime_env.h"
 #include "trainer.h"

@@ -1,0 +1,86 @@
+/* The CPU kernels behind pt_cpu_backend (lib/backend/backend.h documents each op).
+ * Internal to lib/backend/cpu/. */
+#ifndef PT_CPU_OPS_H
+#define PT_CPU_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *cpu_alloc(size_t bytes);
+void cpu_release(void *p);
+void cpu_copy(void *dst, const void *src, size_t bytes);
+void cpu_fill(float *x, size_t n, float v);
+void cpu_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed, uint64_t stream);
+double cpu_sumsq(const float *x, size_t n);
+void cpu_scale(float *x, size_t n, float s);
+void cpu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
+		      float beta1, float beta2, float eps, float wd, int64_t t);
+
+void cpu_embedding_forward(float *out, const int32_t *ids, const int32_t *tt,
+			   const float *wte, const float *wpe, const float *wtt, int B, int T, int C);
+void cpu_embedding_backward(float *dwte, float *dwpe, float *dwtt, const float *dout,
+			    const int32_t *ids, const int32_t *tt, int pad_id, int B, int T, int C);
+
+void cpu_rows_gather(float *out, const float *inp, const int32_t *rows, int N, int C);
+void cpu_rows_scatter(float *out, const float *inp, const int32_t *rows, int N, int M, int C);
+
+void cpu_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+			   const float *w, const float *b, int N, int C, float eps);
+void cpu_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
+			    const float *inp, const float *w, const float *mean, const float *rstd, int N, int C);
+
+/* gemm.c: cblas_sgemm (row-major, transA/transB 0 or 1) shared among the
+ * OpenMP threads; cpu_blas_serial makes OpenBLAS single-threaded for good. */
+void cpu_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+	       const float *B, int ldb, float beta, float *C, int ldc);
+void cpu_blas_serial(void);
+
+void cpu_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C, int OC);
+void cpu_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
+			 const float *inp, const float *w, int N, int C, int OC, int accumulate);
+void cpu_pooler_forward(float *out, const float *hidden, const float *w, const float *b, int B, int T, int C);
+void cpu_pooler_backward(float *dhidden, float *dw, float *db, float *dout, const float *hidden,
+			 const float *out, const float *w, int B, int T, int C);
+
+void cpu_attention_forward(float *ctx, float *att, float *att_drop, const float *q, const float *k,
+			   const float *v, const int32_t *mask, int B, int T, int C, int NH,
+			   float p, uint64_t seed, uint64_t stream);
+void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const float *dctx,
+			    const float *att, const float *att_drop, const float *q, const float *k,
+			    const float *v, int B, int T, int C, int NH, float p, uint64_t seed, uint64_t stream);
+
+/* vmath.c: in-place expf/erff over x[0..n) on the widest vector math the
+ * CPU has (an element's result does not depend on its position), and sums
+ * over PT_LANES interleaved partial sums added in a fixed order (the same
+ * bits on every ISA). cpu_vsumsq_dev: sum of (x[i] - m)^2. cpu_lanes_total:
+ * the fixed order that adds PT_LANES partial sums, for a caller keeping its
+ * own (layernorm backward). */
+#define PT_LANES 8
+void cpu_vexpf(float *x, size_t n);
+void cpu_verff(float *x, size_t n);
+float cpu_vsum(const float *x, size_t n);
+float cpu_vdot(const float *x, const float *y, size_t n);
+float cpu_vsumsq_dev(const float *x, float m, size_t n);
+float cpu_lanes_total(const float *s);
+
+void cpu_gelu_forward(float *out, const float *inp, size_t n);
+void cpu_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
+void cpu_dropout_forward(float *out, const float *inp, const float *resid, size_t n,
+			 float p, uint64_t seed, uint64_t stream);
+void cpu_dropout_backward(float *dinp, const float *dout, size_t n, float p, uint64_t seed, uint64_t stream);
+/* Serial dropout of elements [lo, hi) of a site (p > 0): out[i] = inp[i] *
+ * mask(i) / (1-p), the same mask as cpu_dropout_forward/backward; out may
+ * equal inp. For callers already inside a parallel region. */
+/* dropout.c: elements [lo, hi) with the scalar (isa 0), SSE2 (1), AVX2 (2)
+ * or AVX-512 (3) path; cpu_dropout_best_isa is the best this CPU runs. */
+void cpu_dropout_span(float *out, const float *inp, const float *resid, size_t lo, size_t hi,
+		      float p, uint64_t seed, uint64_t stream, int isa);
+int cpu_dropout_best_isa(void);
+void cpu_dropout_range(float *out, const float *inp, size_t lo, size_t hi, float p, uint64_t seed, uint64_t stream);
+
+float cpu_crossentropy_forward(float *probs, const float *logits, const int32_t *labels, int B, int NL);
+void cpu_crossentropy_backward(float *dlogits, const float *probs, const int32_t *labels, int B, int NL);
+float cpu_mse_forward(const float *x, const float *y, int n);
+void cpu_mse_backward(float *dx, const float *x, const float *y, int n);
+
+#endif

@@ -1,0 +1,85 @@
+/* device: --device cpu|cuda|auto -> a backend (see device.h). */
+#include "backend/device.h"
+#include "backend/cuda_plugin.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* the CUDA plugin's table when be is its backend, else NULL */
+static const pt_cuda_api *cuda_of(const pt_backend *be)
+{
+	const pt_cuda_api *api = pt_cuda_loaded();
+	return api && be == api->backend ? api : NULL;
+}
+
+const pt_backend *pt_device_select(const char *name)
+{
+	if (!name || (strcmp(name, "cpu") != 0 && strcmp(name, "cuda") != 0 && strcmp(name, "auto") != 0))
+		pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", name ? name : "(null)");
+	if (strcmp(name, "cpu") == 0)
+		return &pt_cpu_backend;
+	int want = strcmp(name, "cuda") == 0;
+	const char *why;
+	/* auto on a machine without the NVIDIA driver: no GPU, and CUDA is never loaded */
+	if (!want && !pt_cuda_driver_present(&why))
+		return &pt_cpu_backend;
+	const pt_cuda_api *api = pt_cuda_load(&why);
+	if (api && api->available())
+		return api->backend;
+	if (want && !api)
+		pt_die("--device cuda: %s; use --device cpu or auto", why);
+	if (want)
+		pt_die("--device cuda: no CUDA device is visible (%s); use --device cpu or auto", api->describe());
+	if (!api)
+		pt_warn("--device auto: %s; running on the CPU", why);
+	return &pt_cpu_backend;
+}
+
+static const char *const precision_names[] = { "fp32", "tf32", "bf16", "fp16" };
+
+pt_precision pt_precision_parse(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && strcmp(name, precision_names[i]) == 0)
+			return (pt_precision)i;
+	pt_usage_error("--precision: expected fp32, tf32, bf16 or fp16, got '%s'", name ? name : "(null)");
+}
+
+const char *pt_precision_name(pt_precision p)
+{
+	return precision_names[p];
+}
+
+void pt_device_set_precision(const pt_backend *be, pt_precision p)
+{
+	const pt_cuda_api *api = cuda_of(be);
+	if (api) {
+		api->set_precision(p);
+		return;
+	}
+	if (p != PT_FP32)
+		pt_die("--precision %s: the %s backend computes in fp32 only; use --device cuda", precision_names[p],
+		       be->name);
+}
+
+const char *pt_device_describe(const pt_backend *be)
+{
+	const pt_cuda_api *api = cuda_of(be);
+	if (api) {
+		static char buf[400];
+		snprintf(buf, sizeof buf, "cuda (%s)", api->describe());
+		return buf;
+	}
+	return be->name;
+}
+
+const float *pt_host_view(const pt_backend *be, const float *x, size_t n, float **copy)
+{
+	*copy = NULL;
+	if (be == &pt_cpu_backend)
+		return x;
+	*copy = pt_malloc(n * sizeof(float));
+	be->to_host(*copy, x, n * sizeof(float));
+	return *copy;
+}

@@ -1,0 +1,170 @@
+/* tok: text examples -> BERT token ids, one msgpack record per example.
+ * Options and wiring only; the tokenizer is lib/text/wordpiece.c, the model
+ * folder loader lib/text/tokconfig.c, the input formats lib/text/textinput.c. */
+#include "record.h"
+#include "text/textinput.h"
+#include "text/tokconfig.h"
+#include "util.h"
+#include "text/wordpiece.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(void)
+{
+	printf("Usage: %s --model DIR [--task TASK | --text-a KEY [--text-b KEY] [--label KEY]] [OPTION]... [FILE]\n"
+	       "Tokenize text examples exactly as Hugging Face BertTokenizerFast(a, b, truncation=True)\n"
+	       "and write one msgpack record per example to stdout:\n"
+	       "  {idx, label (when known), input_ids, token_type_ids, attention_mask}\n"
+	       "Reads FILE, or standard input when FILE is absent or '-'.\n"
+	       "\n"
+	       "  -m, --model DIR        model folder with tokenizer.json, or vocab.txt (+ tokenizer_config.json)\n"
+	       "  -t, --task TASK        GLUE task: columns, header and labels of its TSV files\n"
+	       "                         (%s)\n"
+	       "  -f, --format FMT       tsv (default; split on tabs, no quoting), csv (RFC 4180, header row),\n"
+	       "                         jsonl (one JSON object per line)\n"
+	       "      --text-a KEY       first text: column name, JSON key, or 0-based column number\n"
+	       "      --text-b KEY       second text (a record without it is a single sentence)\n"
+	       "      --label KEY        label column or key (absent in a file: no label field)\n"
+	       "      --label-names A,B  map string labels to 0,1,...\n"
+	       "      --regression       labels are numbers, written as float32 (as for stsb)\n"
+	       "      --no-header        TSV/CSV: the first line is data; keys are column numbers\n"
+	       "      --max-length N     truncate to N tokens (default: model_max_length, 512)\n"
+	       "  -o, --output FILE      write to FILE atomically instead of stdout\n"
+	       "  -h, --help             show this help\n"
+	       "\n"
+	       "Example (the Hugging Face course, MRPC):\n"
+	       "  tok --model bert-base-uncased --task mrpc < glue/MRPC/train.tsv \\\n"
+	       "    | collate | train --model bert-base-uncased --epochs 3 --output-dir run\n"
+	       "  tok -m bert-base-uncased -t mrpc glue/MRPC/dev.tsv | collate | predict --model run | glue-metric mrpc\n"
+	       "  tok -m bert-base-cased -f jsonl --text-a premise --text-b hypothesis --label label \\\n"
+	       "    --label-names entailment,neutral,contradiction data.jsonl -o data.mpk\n",
+	       pt_progname, ti_task_list());
+}
+
+static void write_example(pt_writer *w, const ti_example *ex, const pt_encoding *enc,
+			  int regression, pt_ids *ones)
+{
+	size_t n = enc->ids.n;
+	while (ones->n < n) {
+		if (ones->n == ones->cap) {
+			ones->cap = ones->cap ? ones->cap * 2 : 512;
+			ones->v = pt_realloc(ones->v, ones->cap * sizeof *ones->v);
+		}
+		ones->v[ones->n++] = 1;
+	}
+	wr_map(w, ex->has_label ? 5 : 4);
+	wr_key(w, "idx");
+	wr_int(w, ex->idx);
+	if (ex->has_label) {
+		wr_key(w, "label");
+		if (regression)
+			wr_f32(w, ex->flabel);
+		else
+			wr_int(w, ex->label);
+	}
+	wr_key(w, "input_ids");
+	wr_int_array(w, enc->ids.v, n);
+	wr_key(w, "token_type_ids");
+	wr_int_array(w, enc->type_ids.v, n);
+	wr_key(w, "attention_mask");
+	wr_int_array(w, ones->v, n);
+}
+
+int main(int argc, char **argv)
+{
+	pt_init(argv[0]);
+	enum { O_TEXT_A = 256, O_TEXT_B, O_LABEL, O_LABEL_NAMES, O_REGRESSION, O_NO_HEADER, O_MAX_LENGTH };
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "task", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "text-a", required_argument, NULL, O_TEXT_A },
+		{ "text-b", required_argument, NULL, O_TEXT_B },
+		{ "label", required_argument, NULL, O_LABEL },
+		{ "label-names", required_argument, NULL, O_LABEL_NAMES },
+		{ "regression", no_argument, NULL, O_REGRESSION },
+		{ "no-header", no_argument, NULL, O_NO_HEADER },
+		{ "max-length", required_argument, NULL, O_MAX_LENGTH },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *model = NULL, *task_name = NULL, *output = NULL;
+	ti_options opt = { .format = TI_TSV };
+	long max_length = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "m:t:f:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 't': task_name = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "tsv") == 0) opt.format = TI_TSV;
+			else if (strcmp(optarg, "csv") == 0) opt.format = TI_CSV;
+			else if (strcmp(optarg, "jsonl") == 0) opt.format = TI_JSONL;
+			else pt_usage_error("--format: expected tsv, csv or jsonl, got '%s'", optarg);
+			break;
+		case O_TEXT_A: opt.text_a = optarg; break;
+		case O_TEXT_B: opt.text_b = optarg; break;
+		case O_LABEL: opt.label = optarg; break;
+		case O_LABEL_NAMES: opt.label_names = optarg; break;
+		case O_REGRESSION: opt.regression = 1; break;
+		case O_NO_HEADER: opt.no_header = 1; break;
+		case O_MAX_LENGTH:
+			if (pt_parse_long(optarg, &max_length) != 0 || max_length < 3)
+				pt_usage_error("--max-length: expected an integer >= 3, got '%s'", optarg);
+			break;
+		case 'o': output = optarg; break;
+		case 'h': usage(); return 0;
+		default: pt_usage_error("unknown option");
+		}
+	}
+	if (!model)
+		pt_usage_error("--model DIR is required");
+	if (optind + 1 < argc)
+		pt_usage_error("at most one input file");
+	if (task_name) {
+		const ti_task *task = ti_task_find(task_name);
+		if (!task)
+			pt_usage_error("--task: unknown task '%s' (expected one of %s)", task_name, ti_task_list());
+		ti_options_from_task(&opt, task);
+	}
+	if (!opt.text_a)
+		pt_usage_error("give --task or --text-a");
+	if (opt.no_header && opt.format == TI_JSONL)
+		pt_usage_error("--no-header applies to tsv and csv");
+
+	const char *in_path = optind < argc ? argv[optind] : "-";
+	FILE *in = stdin;
+	const char *in_name = "stdin";
+	if (strcmp(in_path, "-") != 0) {
+		in = fopen(in_path, "rb");
+		if (!in)
+			pt_die("%s: %s", in_path, strerror(errno));
+		in_name = in_path;
+	}
+	pt_wordpiece *wp = tokconfig_load(model);
+	if (max_length)
+		wp_set_max_length(wp, (size_t)max_length);
+	ti_reader *rd = ti_open(in, in_name, &opt);
+	FILE *out = pt_output_open(output);
+	pt_writer w;
+	wr_init(&w, out);
+	pt_encoding enc = { 0 };
+	pt_ids ones = { 0 };
+	ti_example ex;
+	while (ti_next(rd, &ex)) {
+		wp_encode(wp, ex.a, ex.alen, ex.b, ex.blen, &enc);
+		write_example(&w, &ex, &enc, opt.regression, &ones);
+	}
+	pt_output_commit();
+	ti_close(rd);
+	if (in != stdin)
+		fclose(in);
+	wp_encoding_free(&enc);
+	free(ones.v);
+	wp_free(wp);
+	return 0;
+}
