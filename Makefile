@@ -151,14 +151,15 @@ $(O)/tests/tools/%: tests/tools/%.c $(LIB)
 
 # The course recipe (chapter 3) on MRPC with a small pretrained BERT:
 # tokenize, collate, fine-tune 3 epochs with evaluation after each, predict,
-# score; then the training curve. MODEL=/path/to/bert-base-uncased for the
-# real thing; DEMO_FLAGS are passed to pipelines/glue.mk (e.g. MAX_STEPS=50).
-DEMO_MODEL ?= models/all-MiniLM-L6-v2
+# score; then the training curve. pipelines/glue.mk fetches the model, and
+# MRPC too where $(SHARED)/data is absent. MODEL=/path/to/bert-base-uncased
+# for the real thing; PRECISION reaches train and predict; DEMO_FLAGS are
+# passed to pipelines/glue.mk (e.g. MAX_STEPS=50).
 demo: deps
 	$(MAKE) $(PAR) all
-	scripts/fetch-model.sh $(DEMO_MODEL)
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory -f pipelines/glue.mk TASK=mrpc MODEL=$(DEMO_MODEL) SHARED=$(SHARED) $(DEMO_FLAGS) all && \
+	$(MAKE) --no-print-directory -f pipelines/glue.mk TASK=mrpc SHARED=$(SHARED) BIN=$(abspath $(BINDIR)) \
+	  $(if $(MODEL),MODEL=$(MODEL)) $(if $(PRECISION),PRECISION=$(PRECISION)) $(DEMO_FLAGS) all && \
 	echo "demo: MRPC dev metrics (out/mrpc/metrics.json): $$(cat out/mrpc/metrics.json)" && \
 	echo "demo: wall time $$(( $$(date +%s) - start )) s; training curve: out/mrpc/curve.png"
 
