@@ -8,16 +8,8 @@
 . "$PT_ROOT/tests/cli/lib.sh"
 command -v gnuplot >/dev/null || skip "no gnuplot"
 [ -f "$DATA/glue/MRPC/train.tsv" ] || skip "no MRPC in $DATA"
-mkdir -p "$T/tiny" "$T/glue/MRPC" "$T/bin" "$T/elsewhere"
-cp "$DATA/bert/bert-base-uncased/vocab.txt" "$T/tiny/"
-echo '{"do_lower_case": true, "model_max_length": 64}' > "$T/tiny/tokenizer_config.json"
-cat > "$T/tiny/config.json" <<'JSON'
-{"architectures": ["BertForSequenceClassification"], "model_type": "bert",
- "vocab_size": 30522, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
- "intermediate_size": 37, "max_position_embeddings": 64, "type_vocab_size": 2,
- "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
- "layer_norm_eps": 1e-12, "initializer_range": 0.02, "pad_token_id": 0, "num_labels": 2}
-JSON
+. "$PT_ROOT/tests/cli/lib_train.sh"  # the tiny model in $T/tiny
+mkdir -p "$T/glue/MRPC" "$T/bin" "$T/elsewhere"
 cp -r "$T/tiny" "$T/tiny2"
 head -n 49 "$DATA/glue/MRPC/train.tsv" > "$T/glue/MRPC/train.tsv"
 head -n 17 "$DATA/glue/MRPC/dev.tsv" > "$T/glue/MRPC/dev.tsv"
@@ -26,7 +18,7 @@ cp "$BINDIR"/tok "$BINDIR"/collate "$BINDIR"/train "$BINDIR"/predict "$BINDIR"/g
 cd "$T/elsewhere"  # not the repository: glue.mk finds its own files
 O=out/mrpc
 mk() { make --no-print-directory -f "$PT_ROOT/pipelines/glue.mk" BIN="$T/bin" MODEL="$T/tiny" \
-	GLUE_DIR="$T/glue" EPOCHS=1 TRAIN_FLAGS="--from-scratch --no-progress" "$@" >>"$T/make.log" 2>&1; }
+	GLUE_DIR="$T/glue" EPOCHS=1 TOK_FLAGS="--max-length 64" TRAIN_FLAGS="--from-scratch --no-progress" "$@" >>"$T/make.log" 2>&1; }
 # ran STAGE...: what the last make ran (tok collate train predict glue-metric gnuplot)
 ran() { grep -oE '^(tok|collate|train|predict|glue-metric|gnuplot) ' "$T/make.log" | sort -u | tr -d ' ' | tr '\n' ' '; }
 runs() { : >"$T/make.log"; mk "$@" || fail "make $*: $(tail -5 "$T/make.log")"; ran; }
