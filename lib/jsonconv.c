@@ -125,9 +125,37 @@ static void newline(pt_jbuf *b, int depth)
 	}
 }
 
-static void put_obj(pt_jbuf *b, const msgpack_object *o, int pretty, int depth,
-		    const pt_record *rec)
+/* An array with neither arrays nor maps in it: printed on one line. */
+static int flat_array(const msgpack_object_array *a)
 {
+	for (uint32_t i = 0; i < a->size; i++)
+		if (a->ptr[i].type == MSGPACK_OBJECT_ARRAY || a->ptr[i].type == MSGPACK_OBJECT_MAP)
+			return 0;
+	return 1;
+}
+
+/* An int id as its token (opts->tokens); anything else as null. */
+static void put_token(pt_jbuf *b, const msgpack_object *o, const pt_json_opts *opts)
+{
+	const char *t = NULL;
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 < opts->ntokens)
+		t = opts->tokens[o->via.u64];
+	if (t)
+		put_str(b, t, strlen(t));
+	else
+		put(b, "null", 4);
+}
+
+/* as_tokens: print o's arrays as they are and every other value as
+ * put_token does (the "tokens" view of input_ids). */
+static void put_obj(pt_jbuf *b, const msgpack_object *o, int depth, const pt_record *rec,
+		    const pt_json_opts *opts, int as_tokens)
+{
+	int pretty = opts->pretty;
+	if (as_tokens && o->type != MSGPACK_OBJECT_ARRAY) {
+		put_token(b, o, opts);
+		return;
+	}
 	switch (o->type) {
 	case MSGPACK_OBJECT_NIL: put(b, "null", 4); return;
 	case MSGPACK_OBJECT_BOOLEAN:
@@ -145,15 +173,16 @@ static void put_obj(pt_jbuf *b, const msgpack_object *o, int pretty, int depth,
 	case MSGPACK_OBJECT_STR: put_str(b, o->via.str.ptr, o->via.str.size); return;
 	case MSGPACK_OBJECT_ARRAY: {
 		const msgpack_object_array *a = &o->via.array;
+		int lines = pretty && !flat_array(a);
 		putc_(b, '[');
 		for (uint32_t i = 0; i < a->size; i++) {
 			if (i)
-				put(b, pretty ? "," : ", ", pretty ? 1 : 2);
-			if (pretty)
+				put(b, lines ? "," : ", ", lines ? 1 : 2);
+			if (lines)
 				newline(b, depth + 1);
-			put_obj(b, &a->ptr[i], pretty, depth + 1, rec);
+			put_obj(b, &a->ptr[i], depth + 1, rec, opts, as_tokens);
 		}
-		if (pretty && a->size)
+		if (lines && a->size)
 			newline(b, depth);
 		putc_(b, ']');
 		return;
@@ -172,7 +201,15 @@ static void put_obj(pt_jbuf *b, const msgpack_object *o, int pretty, int depth,
 				newline(b, depth + 1);
 			put_str(b, k->via.str.ptr, k->via.str.size);
 			put(b, ": ", 2);
-			put_obj(b, &m->ptr[i].val, pretty, depth + 1, rec);
+			put_obj(b, &m->ptr[i].val, depth + 1, rec, opts, 0);
+			if (opts->tokens && depth == 0 && k->via.str.size == 9 &&
+			    memcmp(k->via.str.ptr, "input_ids", 9) == 0) {
+				put(b, pretty ? "," : ", ", pretty ? 1 : 2);
+				if (pretty)
+					newline(b, depth + 1);
+				put(b, "\"tokens\": ", 10);
+				put_obj(b, &m->ptr[i].val, depth + 1, rec, opts, 1);
+			}
 		}
 		if (pretty && m->size)
 			newline(b, depth);
@@ -186,9 +223,9 @@ static void put_obj(pt_jbuf *b, const msgpack_object *o, int pretty, int depth,
 	rec_die(rec, NULL, "%s has no JSON form", msgpack_type_name(o));
 }
 
-void jsonconv_record(pt_jbuf *b, const pt_record *rec, int pretty)
+void jsonconv_record(pt_jbuf *b, const pt_record *rec, const pt_json_opts *opts)
 {
-	put_obj(b, rec->map, pretty, 0, rec);
+	put_obj(b, rec->map, 0, rec, opts, 0);
 	putc_(b, '\n');
 }
 

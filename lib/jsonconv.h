@@ -33,12 +33,25 @@ typedef struct {
 	size_t n, cap;
 } pt_jbuf;
 
+/* How a record is printed. */
+typedef struct {
+	/* 0: one line with ", " and ": " separators, as Python's
+	 * json.dumps(obj). 1: two-space indentation, one member or element per
+	 * line as json.dumps(indent=2), except that an array holding no array
+	 * or map stays on one line ("input_ids": [101, 2057, 102]), so a
+	 * batch shows one row a line. */
+	int pretty;
+	/* When set: after a top-level "input_ids" member comes "tokens", the
+	 * same shape with each id as tokens[id] (null for an id outside
+	 * [0, ntokens) or without a token; any other value as null). */
+	const char *const *tokens;
+	size_t ntokens;
+} pt_json_opts;
+
 /* Appends the JSON text of the record to b (not NUL-terminated), followed
- * by "\n". pretty: two-space indentation, one element per line, as Python's
- * json.dumps(indent=2); else one line with ", " and ": " separators, as
- * json.dumps(obj). Dies (naming the record) on what JSON cannot hold: binary
- * or extension values, non-string map keys. */
-void jsonconv_record(pt_jbuf *b, const pt_record *rec, int pretty);
+ * by "\n", laid out as opts says. Dies (naming the record) on what JSON
+ * cannot hold: binary or extension values, non-string map keys. */
+void jsonconv_record(pt_jbuf *b, const pt_record *rec, const pt_json_opts *opts);
 /* Appends the text of one number exactly as msgpack2json prints it. */
 void jsonconv_f32(pt_jbuf *b, float v);
 void jsonconv_f64(pt_jbuf *b, double v);

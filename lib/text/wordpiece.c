@@ -175,6 +175,36 @@ int32_t wp_lookup(const pt_wordpiece *wp, const char *tok, size_t len)
 
 size_t wp_vocab_size(const pt_wordpiece *wp) { return wp->full.used; }
 
+pt_id_tokens wp_id_tokens(const pt_wordpiece *wp)
+{
+	pt_id_tokens t = {0};
+	const table *f = &wp->full;
+	for (size_t i = 0; i <= f->mask; i++)
+		if (f->slots[i].id >= 0 && (size_t)f->slots[i].id >= t.n)
+			t.n = (size_t)f->slots[i].id + 1;
+	t.tok = pt_calloc(t.n ? t.n : 1, sizeof *t.tok);
+	for (size_t i = 0; i <= f->mask; i++) {
+		const slot *s = &f->slots[i];
+		if (s->id >= 0) {
+			char *k = pt_malloc(s->len + 1);
+			memcpy(k, wp->pool + s->off, s->len);
+			k[s->len] = 0;
+			free(t.tok[s->id]);  /* two tokens for one id: one of them */
+			t.tok[s->id] = k;
+		}
+	}
+	return t;
+}
+
+void wp_id_tokens_free(pt_id_tokens *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->tok[i]);
+	free(t->tok);
+	t->tok = NULL;
+	t->n = 0;
+}
+
 void wp_add_special(pt_wordpiece *wp, const char *tok, size_t len, int32_t id)
 {
 	if (len == 0)

@@ -66,6 +66,16 @@ void wp_add_token(pt_wordpiece *wp, const char *tok, size_t len, int32_t id);
 int32_t wp_lookup(const pt_wordpiece *wp, const char *tok, size_t len);
 /* Number of distinct tokens. */
 size_t wp_vocab_size(const pt_wordpiece *wp);
+/* The vocabulary by id, for showing ids as tokens: tok[i] is the token
+ * with id i (NUL-terminated) or NULL when no token has that id; n is one
+ * more than the largest id. A copy: wp may be freed before it. Freed with
+ * wp_id_tokens_free(). */
+typedef struct {
+	char **tok;
+	size_t n;
+} pt_id_tokens;
+pt_id_tokens wp_id_tokens(const pt_wordpiece *wp);
+void wp_id_tokens_free(pt_id_tokens *t);
 /* Registers a special token matched verbatim in raw text (an HF added
  * token with normalized=false, lstrip/rstrip false). */
 void wp_add_special(pt_wordpiece *wp, const char *tok, size_t len, int32_t id);

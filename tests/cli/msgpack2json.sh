@@ -26,9 +26,10 @@ printf '{"a": 2.3}\n' | $J2M | od -An -tx1 | tr -d ' \n' | grep -q '^81a161ca' |
 printf '{"a": 2.30}\n' | $J2M | od -An -tx1 | tr -d ' \n' | grep -q '^81a161cb' || fail "2.30 should be float64"
 printf '{"a": 0.1234567890123}\n' | $J2M | od -An -tx1 | tr -d ' \n' | grep -q '^81a161cb' || fail "long fraction should be float64"
 printf '{"a": 7}\n' | $J2M | od -An -tx1 | tr -d ' \n' | grep -q '^81a16107$' || fail "7 should be a fixint"
-# --pretty layout is Python's json.dumps(indent=2)
-printf '{"a": [1, 2], "b": {}}\n' | $J2M | $M2J --pretty >"$T/p.json"
-printf '{\n  "a": [\n    1,\n    2\n  ],\n  "b": {}\n}\n' | cmp - "$T/p.json" || fail "pretty layout: $(cat "$T/p.json")"
+# --pretty layout is Python's json.dumps(indent=2), but for arrays of
+# scalars, which stay on one line (tests/cli/msgpack2json_view.sh)
+printf '{"a": [[1, 2], []], "b": {}, "c": [{"d": 1}]}\n' | $J2M | $M2J --pretty >"$T/p.json"
+printf '{\n  "a": [\n    [1, 2],\n    []\n  ],\n  "b": {},\n  "c": [\n    {\n      "d": 1\n    }\n  ]\n}\n' | cmp - "$T/p.json" || fail "pretty layout: $(cat "$T/p.json")"
 # -o is atomic
 $M2J -o "$T/o.jsonl" "$T/tok.mpk" && cmp -s "$T/o.jsonl" "$T/tok.jsonl" || fail "msgpack2json -o"
 echo ok
