@@ -15,10 +15,16 @@ static char *out_path;     /* final name, when writing a file */
 static char *out_tmp;      /* temporary name while writing */
 static FILE *out_fp;
 static void (*die_hook)(void);
+static pt_error_handler error_handler;
 
 void pt_set_die_hook(void (*hook)(void))
 {
 	die_hook = hook;
+}
+
+void pt_set_error_handler(pt_error_handler handler)
+{
+	error_handler = handler;
 }
 
 static void remove_tmp(void)
@@ -52,41 +58,45 @@ void pt_init(const char *argv0)
 	atexit(at_exit_check);
 }
 
-static void vmsg(const char *fmt, va_list ap)
+void pt_warn(const char *fmt, ...)
 {
 	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "%s: %s\n", pt_progname, buf);
 }
 
-void pt_warn(const char *fmt, ...)
+/* The end of pt_die and pt_usage_error: the handler when one is set, else
+ * the message on stderr and exit(status). */
+static _Noreturn void fail(int status, const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
+	char buf[4096];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	remove_tmp();
+	if (error_handler)
+		error_handler(status, buf);
+	fprintf(stderr, "%s: %s\n", pt_progname, buf);
+	if (status == 2)
+		fprintf(stderr, "Try '%s --help' for more information.\n", pt_progname);
+	else if (die_hook)
+		die_hook();
+	exit(status);
 }
 
 void pt_die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
-	remove_tmp();
-	if (die_hook)
-		die_hook();
-	exit(1);
+	fail(1, fmt, ap);
 }
 
 void pt_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", pt_progname);
-	exit(2);
+	fail(2, fmt, ap);
 }
 
 void *pt_malloc(size_t n)

@@ -29,6 +29,21 @@ _Noreturn void pt_usage_error(const char *fmt, ...) __attribute__((format(printf
  * whole job; NULL removes it. */
 void pt_set_die_hook(void (*hook)(void));
 
+/* Catching errors, for a program that runs many inputs in one process (the
+ * fuzzing harnesses, tests/fuzz/). With a handler set, pt_die() and
+ * pt_usage_error() do not print or exit: they remove the temporary output
+ * file and call handler(status, message), status being the exit status
+ * they would have used (1, or 2 for a usage error) and message the line
+ * they would have printed, without "PROG: " and newline. The handler must
+ * not return (it longjmps to where the caller armed it); if it does, the
+ * error is printed and the process exits as without a handler. Whatever
+ * the failing call was building is then in an unspecified state: the
+ * catcher uses none of it and frees what was allocated since it armed the
+ * handler (tests/fuzz/fuzz.c tracks the allocations to do so). The die hook
+ * is not called. NULL restores printing and exiting. */
+typedef void (*pt_error_handler)(int status, const char *msg);
+void pt_set_error_handler(pt_error_handler handler);
+
 void *pt_malloc(size_t n);             /* never NULL: dies on failure */
 void *pt_calloc(size_t n, size_t size);
 void *pt_realloc(void *p, size_t n);
