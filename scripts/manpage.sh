@@ -1,15 +1,17 @@
 #!/bin/sh
-# scripts/manpage.sh TOOL: a man page (roff, on stdout) made from TOOL --help,
-# which is each tool's whole manual: usage line, description, options and a
-# real pipeline. Used by `make install`.
+# scripts/manpage.sh TOOL: TOOL's man page (roff, on stdout), made by
+# help2man from TOOL --help, which is each tool's whole manual and is laid
+# out for it: "Usage:" line (SYNOPSIS), a one-sentence summary on the
+# second line (NAME), the description, "Options:" (OPTIONS, with the notes
+# that follow them) and "Examples:" (EXAMPLES, one "$ command" a line).
+# scripts/manpage.h2m adds SEE ALSO and keeps the examples verbatim.
+# Used by `make install`; tests/cli/manpage.sh checks every tool's page.
 set -e
 tool=$1
-name=$(basename "$tool")
+command -v help2man >/dev/null || {
+	echo "manpage.sh: help2man is not installed (tests/install-deps.sh installs it)" >&2; exit 1; }
 help=$("$tool" --help)
-# the description's first line (the one after "Usage:") names the page
-what=$(printf '%s\n' "$help" | sed -n '2p' | sed 's/[.:]$//')
-printf '.TH %s 1 "" "pipetune" "pipetune manual"\n' "$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]')"
-printf '.SH NAME\n%s \\- %s\n.SH DESCRIPTION\n.nf\n' "$name" "$what"
-# roff: backslashes doubled; a leading . or ' would start a request
-printf '%s\n' "$help" | sed 's/\\/\\\\/g; s/^\([.'"'"']\)/\\\&\1/'
-printf '.fi\n'
+what=$(printf '%s\n' "$help" | sed -n '2{s/\.$//; s/^\(.\)\([a-z]\)/\L\1\2/; p}')
+[ -n "$what" ] || { echo "manpage.sh: $tool --help: line 2 is not the one-sentence summary" >&2; exit 1; }
+exec help2man --no-info --no-discard-stderr --version-string=pipetune --source=pipetune \
+	--manual="pipetune manual" --name="$what" --include="$(dirname "$0")/manpage.h2m" "$tool"

@@ -3,7 +3,7 @@
 # missing. Idempotent and quiet when everything is there already.
 set -e
 PKGS="build-essential pkg-config libutf8proc-dev libmsgpack-dev libjansson-dev
-libopenblas-dev libcmocka-dev openmpi-bin libopenmpi-dev gnuplot-nox"
+libopenblas-dev libcmocka-dev openmpi-bin libopenmpi-dev gnuplot-nox help2man"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

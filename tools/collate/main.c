@@ -11,9 +11,12 @@
 static void usage(void)
 {
 	printf("Usage: %s [OPTION]... [FILE]\n"
+	       "Pad tok's records into batches, as transformers' DataCollatorWithPadding does.\n"
+	       "\n"
 	       "Batch tok's records (FILE or standard input) the way transformers'\n"
 	       "DataCollatorWithPadding does: rows padded to the longest row of the batch.\n"
 	       "\n"
+	       "Options:\n"
 	       "  -b, --batch-size N          examples per batch (default 8)\n"
 	       "      --pad-id N              input_ids padding (default 0, BERT's [PAD];\n"
 	       "                              tok's records do not carry it)\n"
@@ -37,10 +40,10 @@ static void usage(void)
 	       "other scalar field passes through as an array per batch. Without --shuffle\n"
 	       "or --group-by-length the input is streamed, one batch in memory.\n"
 	       "\n"
-	       "Example:\n"
-	       "  tok --model bert-base-uncased --task mrpc < train.tsv | %s --shuffle --seed 42 \\\n"
-	       "    | train --model bert-base-uncased --epochs 3 --output-dir run\n",
-	       pt_progname, pt_progname);
+	       "Examples:\n"
+	       "  $ tok --model bert-base-uncased --task mrpc < train.tsv | %s --shuffle > train.mpk\n"
+	       "  $ tok --model bert-base-uncased --task mrpc < dev.tsv | %s -b 32 > dev.mpk\n",
+	       pt_progname, pt_progname, pt_progname);
 }
 
 static long num_arg(const char *opt, const char *s, long min)

@@ -10,6 +10,8 @@
 static void usage(void)
 {
 	printf("Usage: %s [OPTION]... TASK [FILE]\n"
+	       "Score predictions with a GLUE task's metric, as evaluate.load(\"glue\", TASK) does.\n"
+	       "\n"
 	       "Score prediction records (FILE or standard input) the way\n"
 	       "evaluate.load(\"glue\", TASK).compute(predictions=..., references=...) does,\n"
 	       "and print its result as Python's json.dumps prints it.\n"
@@ -22,11 +24,12 @@ static void usage(void)
 	       "logits[0] for stsb), as predict writes them:\n"
 	       "  {\"idx\": 0, \"label\": 1, \"logits\": [-1.2, 2.3], \"prediction\": 1}\n"
 	       "\n"
+	       "Options:\n"
 	       "  -o, --output F   write to F (atomically) instead of standard output\n"
 	       "  -h, --help       show this help\n"
 	       "\n"
-	       "Example:\n"
-	       "  tok --model run --task mrpc < dev.tsv | collate | predict --model run | %s mrpc\n"
+	       "Examples:\n"
+	       "  $ tok --model run --task mrpc < dev.tsv | collate | predict --model run | %s mrpc\n"
 	       "  {\"accuracy\": 0.8578431372549019, \"f1\": 0.8996539792387542}\n",
 	       pt_progname, glue_task_names(), pt_progname);
 }

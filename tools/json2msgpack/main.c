@@ -10,9 +10,12 @@
 static void usage(void)
 {
 	printf("Usage: %s [OPTION]... [FILE]\n"
+	       "Convert JSON objects into a msgpack record stream, as msgpack2json's inverse.\n"
+	       "\n"
 	       "Convert JSON objects (JSON Lines, or msgpack2json --pretty output) from\n"
 	       "FILE or standard input into a msgpack record stream, one map per object.\n"
 	       "\n"
+	       "Options:\n"
 	       "  -o, --output F   write to F (atomically) instead of standard output\n"
 	       "  -h, --help       show this help\n"
 	       "\n"
@@ -22,11 +25,10 @@ static void usage(void)
 	       "float32, e.g. -1.2345678), otherwise a float64 (e.g. 0.1234567890123,\n"
 	       "or 3.80). So msgpack2json | json2msgpack gives back the same bytes.\n"
 	       "\n"
-	       "Example:\n"
-	       "  printf '%%s\\n' '{\"idx\": 0, \"label\": 1, \"input_ids\": [101, 7592, 102], \\\n"
-	       "    \"token_type_ids\": [0, 0, 0], \"attention_mask\": [1, 1, 1]}' \\\n"
-	       "    | json2msgpack | collate --batch-size 8 | msgpack2json\n",
-	       pt_progname);
+	       "Examples:\n"
+	       "  $ msgpack2json dev.mpk | sed 's/\"label\": 1/\"label\": 0/' | %s > dev0.mpk\n"
+	       "  $ echo '{\"idx\": 0, \"input_ids\": [101, 7592, 102]}' | %s | msgpack2json\n",
+	       pt_progname, pt_progname, pt_progname);
 }
 
 int main(int argc, char **argv)

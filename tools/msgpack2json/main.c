@@ -12,9 +12,12 @@
 static void usage(void)
 {
 	printf("Usage: %s [OPTION]... [FILE]\n"
+	       "Print a msgpack record stream as JSON Lines, or as indented JSON for people.\n"
+	       "\n"
 	       "Print a msgpack record stream (FILE, or standard input) as JSON Lines:\n"
 	       "one JSON object per record, keys in stream order.\n"
 	       "\n"
+	       "Options:\n"
 	       "  -p, --pretty        indent two spaces, one member per line; arrays of\n"
 	       "                      numbers stay on one line, so a batch shows one row a\n"
 	       "                      line, padding included (for people)\n"
@@ -32,11 +35,10 @@ static void usage(void)
 	       "would keep the tokens field.\n"
 	       "\n"
 	       "Examples:\n"
-	       "  tok --model bert-base-uncased --task mrpc < dev.tsv | msgpack2json | head -n 3\n"
-	       "  tok --model bert-base-uncased --task mrpc < dev.tsv | collate | msgpack2json --pretty | less\n"
-	       "  tok --model bert-base-uncased --task mrpc < dev.tsv | msgpack2json --pretty \\\n"
-	       "    --tokens bert-base-uncased | head -n 20\n",
-	       pt_progname);
+	       "  $ tok --model bert-base-uncased --task mrpc < dev.tsv | %s | head -n 3\n"
+	       "  $ %s --pretty dev.batches.mpk | head -n 30\n"
+	       "  $ %s --pretty --tokens bert-base-uncased dev.tok.mpk | less\n",
+	       pt_progname, pt_progname, pt_progname, pt_progname);
 }
 
 int main(int argc, char **argv)

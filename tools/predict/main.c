@@ -18,10 +18,13 @@
 static void usage(void)
 {
 	printf("Usage: %s --model DIR [OPTION]... [FILE]\n"
+	       "Predict with a fine-tuned BERT classifier, as Trainer.predict() and argmax do.\n"
+	       "\n"
 	       "Run a fine-tuned BERT classifier over collated batches (FILE or standard\n"
 	       "input, as collate writes them) and write one prediction record per\n"
 	       "example, in input order, like Trainer.predict() followed by argmax.\n"
 	       "\n"
+	       "Options:\n"
 	       "  -m, --model DIR      model folder: config.json + model.safetensors (or\n"
 	       "                       model.safetensors.index.json + shards), e.g. the\n"
 	       "                       --output-dir of train\n"
@@ -47,8 +50,8 @@ static void usage(void)
 	       "(launchers give stdin to rank 0 only).\n"
 	       "\n"
 	       "Examples:\n"
-	       "  tok --model M --task mrpc < dev.tsv | collate | %s --model run | glue-metric mrpc\n"
-	       "  mpirun -np 4 %s --model run dev.mpk | glue-metric mrpc\n",
+	       "  $ tok --model M --task mrpc < dev.tsv | collate | %s --model run | glue-metric mrpc\n"
+	       "  $ mpirun -np 4 %s --model run dev.mpk | glue-metric mrpc\n",
 	       pt_progname, pt_progname, pt_progname, pt_progname);
 }
 

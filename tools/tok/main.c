@@ -15,11 +15,14 @@
 static void usage(void)
 {
 	printf("Usage: %s --model DIR [--task TASK | --text-a KEY [--text-b KEY] [--label KEY]] [OPTION]... [FILE]\n"
+	       "Tokenize text examples into msgpack records, as BertTokenizerFast does.\n"
+	       "\n"
 	       "Tokenize text examples exactly as Hugging Face BertTokenizerFast(a, b, truncation=True)\n"
 	       "and write one msgpack record per example to stdout:\n"
 	       "  {idx, label (when known), input_ids, token_type_ids, attention_mask}\n"
 	       "Reads FILE, or standard input when FILE is absent or '-'.\n"
 	       "\n"
+	       "Options:\n"
 	       "  -m, --model DIR        model folder with tokenizer.json, or vocab.txt (+ tokenizer_config.json)\n"
 	       "  -t, --task TASK        GLUE task: columns, header and labels of its TSV files\n"
 	       "                         (%s)\n"
@@ -35,13 +38,11 @@ static void usage(void)
 	       "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 	       "  -h, --help             show this help\n"
 	       "\n"
-	       "Example (the Hugging Face course, MRPC):\n"
-	       "  tok --model bert-base-uncased --task mrpc < glue/MRPC/train.tsv \\\n"
-	       "    | collate | train --model bert-base-uncased --epochs 3 --output-dir run\n"
-	       "  tok -m bert-base-uncased -t mrpc glue/MRPC/dev.tsv | collate | predict --model run | glue-metric mrpc\n"
-	       "  tok -m bert-base-cased -f jsonl --text-a premise --text-b hypothesis --label label \\\n"
-	       "    --label-names entailment,neutral,contradiction data.jsonl -o data.mpk\n",
-	       pt_progname, ti_task_list());
+	       "Examples:\n"
+	       "  $ %s --model bert-base-uncased --task mrpc < train.tsv | collate > train.mpk\n"
+	       "  $ %s -m bert-base-uncased -t mrpc dev.tsv | collate | predict --model run | glue-metric mrpc\n"
+	       "  $ %s -m bert-base-cased -f jsonl --text-a premise --text-b hypothesis --label label --label-names entailment,neutral,contradiction data.jsonl > data.mpk\n",
+	       pt_progname, ti_task_list(), pt_progname, pt_progname, pt_progname);
 }
 
 static void write_example(pt_writer *w, const ti_example *ex, const pt_encoding *enc,

@@ -14,10 +14,13 @@
 static void usage(void)
 {
 	printf("Usage: train --model DIR --output-dir DIR [OPTION]... [BATCHES]\n"
+	       "Fine-tune a BERT checkpoint for sequence classification, as the HF Trainer does.\n"
+	       "\n"
 	       "Fine-tune a BERT checkpoint for sequence classification on collated batches\n"
 	       "(from collate) read from BATCHES or standard input, with the Hugging Face\n"
 	       "Trainer's semantics and defaults.\n"
 	       "\n"
+	       "Options:\n"
 	       "  -m, --model DIR            pretrained model folder (config.json, model.safetensors)\n"
 	       "  -O, --output-dir DIR       where the final model and checkpoint-N/ folders go\n"
 	       "      --num-labels N         classes (1 = regression, MSE loss); default: the config's\n"
@@ -72,12 +75,11 @@ static void usage(void)
 	       "weights; rank 0 alone logs, evaluates and writes checkpoints. GPU ranks:\n"
 	       "one GPU each (the node-local rank's), gradients summed with NCCL.\n"
 	       "\n"
-	       "Example (the Hugging Face course, chapter 3):\n"
-	       "  tok --model M --task mrpc < train.tsv | collate > train.mpk\n"
-	       "  tok --model M --task mrpc < dev.tsv | collate > dev.mpk\n"
-	       "  train --model M --num-labels 2 --output-dir run --eval dev.mpk \\\n"
-	       "        --metric 'glue-metric mrpc' train.mpk\n"
-	       "  predict --model run < dev.mpk | glue-metric mrpc\n");
+	       "Examples:\n"
+	       "  $ tok --model M --task mrpc < train.tsv | collate > train.mpk\n"
+	       "  $ tok --model M --task mrpc < dev.tsv | collate > dev.mpk\n"
+	       "  $ train --model M --num-labels 2 --output-dir run --eval dev.mpk --metric 'glue-metric mrpc' train.mpk\n"
+	       "  $ predict --model run < dev.mpk | glue-metric mrpc\n");
 }
 
 enum {
