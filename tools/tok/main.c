@@ -39,7 +39,7 @@ static void usage(void)
 	       "  -h, --help             show this help\n"
 	       "\n"
 	       "Examples:\n"
-	       "  $ %s --model bert-base-uncased --task mrpc < train.tsv | collate > train.mpk\n"
+	       "  $ %s --model bert-base-uncased --task mrpc < train.tsv | collate | train --model bert-base-uncased --output-dir run\n"
 	       "  $ %s -m bert-base-uncased -t mrpc dev.tsv | collate | predict --model run | glue-metric mrpc\n"
 	       "  $ %s -m bert-base-cased -f jsonl --text-a premise --text-b hypothesis --label label --label-names entailment,neutral,contradiction data.jsonl > data.mpk\n",
 	       pt_progname, ti_task_list(), pt_progname, pt_progname, pt_progname);
