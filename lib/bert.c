@@ -106,12 +106,12 @@ static void add_param(bert_model *m, size_t *off, const char *name, int ndim, in
 	p->ndim = ndim;
 	p->shape[0] = d0;
 	p->shape[1] = ndim == 2 ? d1 : 0;
-	p->numel = (size_t)d0 * (ndim == 2 ? (size_t)d1 : 1);
+	p->numel = pt_mul_size((size_t)d0, ndim == 2 ? (size_t)d1 : 1, "model config: parameter count");
 	size_t len = strlen(name);
 	p->no_decay = (len >= 4 && strcmp(name + len - 4, "bias") == 0) || strstr(name, "LayerNorm") != NULL;
 	p->data = (float *)(uintptr_t)*off;   /* offsets until the buffers exist */
 	p->model = m;
-	*off += p->numel;
+	*off = pt_add_size(*off, p->numel, "model config: parameter count");
 }
 
 static void build_params(bert_model *m)
@@ -147,8 +147,9 @@ static void build_params(bert_model *m)
 	add_param(m, &off, "classifier.weight", 2, c->num_labels, C);
 	add_param(m, &off, "classifier.bias", 1, c->num_labels, 0);
 	m->nfloats = off;
-	m->param_buf = m->be->alloc(sizeof(float) * off);
-	m->grad_buf = m->be->alloc(sizeof(float) * off);
+	size_t bytes = pt_mul_size(sizeof(float), off, "model config: parameter bytes");
+	m->param_buf = m->be->alloc(bytes);
+	m->grad_buf = m->be->alloc(bytes);
 	for (size_t i = 0; i < m->nparams; i++) {
 		size_t o = (size_t)(uintptr_t)m->params[i].data;
 		m->params[i].data = m->param_buf + o;
@@ -294,10 +295,12 @@ void bert_init_param(bert_param *p, const bert_config *c, uint64_t seed)
 
 typedef struct { float *base; size_t off; } carver;
 
+/* n floats, rounded up to 64-byte aligned slices; the total is checked
+ * (the sizes come from the batch and the config, both read from files) */
 static float *carve(carver *cv, size_t n)
 {
 	float *p = cv->base ? cv->base + cv->off : NULL;
-	cv->off += (n + 15) & ~(size_t)15;   /* 64-byte aligned slices */
+	cv->off = pt_add_size(cv->off, pt_add_size(n, 15, "activations") & ~(size_t)15, "activations");
 	return p;
 }
 
@@ -309,9 +312,11 @@ static float *carve(carver *cv, size_t n)
 static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed)
 {
 	const bert_config *c = &m->cfg;
-	size_t BT = (size_t)B * T, NC = (size_t)N * c->hidden_size, C = c->hidden_size;
-	size_t I = c->intermediate_size, NL = c->num_labels;
-	size_t att = (size_t)B * c->num_attention_heads * T * T;
+	size_t BT = (size_t)B * T, NC = pt_mul_size((size_t)N, (size_t)c->hidden_size, "activations");
+	size_t C = c->hidden_size, I = c->intermediate_size, NL = c->num_labels;
+	size_t att = pt_mul_size(pt_mul_size(BT, (size_t)c->num_attention_heads, "attention"), (size_t)T, "attention");
+	size_t BTC = pt_mul_size(BT, C, "activations"), NI = pt_mul_size((size_t)N, I, "activations");
+	size_t BC = pt_mul_size((size_t)B, C, "activations"), BNL = pt_mul_size((size_t)B, NL, "activations");
 	m->emb = carve(cv, NC);
 	m->emb_mean = carve(cv, N);
 	m->emb_rstd = carve(cv, N);
@@ -322,33 +327,33 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 			*a = m->layers[0];
 			continue;
 		}
-		a->q = carve(cv, BT * C);
-		a->k = carve(cv, BT * C);
-		a->v = carve(cv, BT * C);
+		a->q = carve(cv, BTC);
+		a->k = carve(cv, BTC);
+		a->v = carve(cv, BTC);
 		a->att = carve(cv, att);
 		a->ctx = carve(cv, NC);
 		a->res1 = carve(cv, NC);
 		a->ln1_mean = carve(cv, N);
 		a->ln1_rstd = carve(cv, N);
 		a->ln1 = carve(cv, NC);
-		a->pre = carve(cv, (size_t)N * I);
+		a->pre = carve(cv, NI);
 		a->res2 = carve(cv, NC);
 		a->ln2_mean = carve(cv, N);
 		a->ln2_rstd = carve(cv, N);
 		a->ln2 = carve(cv, NC);
 	}
 	m->att_drop = m->p_att > 0 ? carve(cv, att) : NULL;
-	m->act = carve(cv, (size_t)N * I);
-	m->hpad = packed ? carve(cv, BT * C) : NULL;
-	m->pooled = carve(cv, B * C);
-	m->pooled_drop = m->p_cls > 0 ? carve(cv, B * C) : m->pooled;
-	m->logits = carve(cv, B * NL);
-	m->probs = carve(cv, B * NL);
-	m->flabels = carve(cv, B * NL);
-	m->dctx = carve(cv, BT * C);
-	m->dq = carve(cv, BT * C);
-	m->dk = carve(cv, BT * C);
-	m->dv = carve(cv, BT * C);
+	m->act = carve(cv, NI);
+	m->hpad = packed ? carve(cv, BTC) : NULL;
+	m->pooled = carve(cv, BC);
+	m->pooled_drop = m->p_cls > 0 ? carve(cv, BC) : m->pooled;
+	m->logits = carve(cv, BNL);
+	m->probs = carve(cv, BNL);
+	m->flabels = carve(cv, BNL);
+	m->dctx = carve(cv, BTC);
+	m->dq = carve(cv, BTC);
+	m->dk = carve(cv, BTC);
+	m->dv = carve(cv, BTC);
 	m->pq = packed ? carve(cv, NC) : NULL;
 	m->pk = packed ? carve(cv, NC) : NULL;
 	m->pv = packed ? carve(cv, NC) : NULL;
@@ -360,15 +365,15 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 	m->dB = carve(cv, NC);
 	m->dS = carve(cv, NC);
 	m->datt = carve(cv, att);
-	m->dact = carve(cv, (size_t)N * I);
-	m->dpooled = carve(cv, B * C);
-	m->dlogits = carve(cv, B * NL);
+	m->dact = carve(cv, NI);
+	m->dpooled = carve(cv, BC);
+	m->dlogits = carve(cv, BNL);
 }
 
 /* Host staging for a B x T batch: ids, tt, mask [B,T], labels [B], rows [BT]. */
 static void host_reserve(bert_model *m, int B, int T)
 {
-	size_t nint = (size_t)4 * B * T + B;
+	size_t nint = (size_t)4 * B * T + (size_t)B;   /* B * T < 2^31: bert_forward */
 	if (nint > m->host_cap) {
 		m->host_ints = pt_realloc(m->host_ints, sizeof(int32_t) * nint);
 		m->host_flabels = pt_realloc(m->host_flabels, sizeof(float) * B);
@@ -403,12 +408,12 @@ static int plan_rows(bert_model *m, const bert_batch *b)
  * more, and records the batch's shape (m->B, T, N, packed). */
 static void layout(bert_model *m, int B, int T, int N)
 {
-	int packed = N < B * T;
+	int packed = (size_t)N < (size_t)B * T;
 	carver cv = { NULL, 0 };
 	carve_all(m, &cv, B, T, N, packed);
 	if (cv.off > m->act_cap) {
 		m->be->release(m->act_buf);
-		m->act_buf = m->be->alloc(sizeof(float) * cv.off);
+		m->act_buf = m->be->alloc(pt_mul_size(sizeof(float), cv.off, "activations"));
 		m->act_cap = cv.off;
 	}
 	cv = (carver){ m->act_buf, 0 };
@@ -498,6 +503,8 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 	int L = c->num_hidden_layers, NL = c->num_labels;
 	if (B < 1 || T < 1)
 		pt_die("empty batch (%d x %d)", B, T);
+	if ((int64_t)B * T > INT32_MAX)   /* rows are indexed with int32 (plan_rows, the backends) */
+		pt_die("batch of %d rows of %d tokens: over 2^31 - 1 tokens", B, T);
 	if (T > c->max_position_embeddings)
 		pt_die("sequence length %d exceeds max_position_embeddings %d", T, c->max_position_embeddings);
 	m->training = training != 0;

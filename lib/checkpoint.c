@@ -81,7 +81,9 @@ static void list_add(name_list *l, const char *name)
 	l->count++;
 }
 
-void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir, uint64_t seed)
+/* The checkpoint's tensors (mmap'd: nothing is read or allocated for the
+ * data); *bare when no name has the "bert." prefix. */
+static st_file *open_checkpoint(const char *model_dir, int *bare)
 {
 	struct stat st;
 	if (stat(model_dir, &st) != 0)
@@ -92,11 +94,111 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
 		       "with: %s",
 		       model_dir, ckpt_convert_hint);
 	st_file *f = st_open(model_dir);
-	size_t n = st_count(f), np = bert_param_count(m);
-	int bare = 1;
-	for (size_t i = 0; i < n; i++)
+	*bare = 1;
+	for (size_t i = 0; i < st_count(f); i++)
 		if (starts_with(st_at(f, i)->name, "bert."))
-			bare = 0;
+			*bare = 0;
+	return f;
+}
+
+/* The shape config c gives the model parameter `name` (BertForSequence-
+ * Classification's naming, lib/bert.c); returns its ndim, or 0 when the
+ * model has no such parameter (a layer beyond num_hidden_layers, say). */
+static int config_shape(const bert_config *c, const char *name, int64_t shape[2])
+{
+	int64_t C = c->hidden_size, I = c->intermediate_size;
+	static const struct { const char *suffix; int rows, cols; } tab[] = {   /* 1 = C, 2 = I, 3 = V, 4 = P,
+										   5 = type vocab, 6 = labels */
+		{"bert.embeddings.word_embeddings.weight", 3, 1}, {"bert.embeddings.position_embeddings.weight", 4, 1},
+		{"bert.embeddings.token_type_embeddings.weight", 5, 1}, {"bert.embeddings.LayerNorm.weight", 1, 0},
+		{"bert.embeddings.LayerNorm.bias", 1, 0}, {"bert.pooler.dense.weight", 1, 1},
+		{"bert.pooler.dense.bias", 1, 0}, {"classifier.weight", 6, 1}, {"classifier.bias", 6, 0},
+		/* per layer, after "bert.encoder.layer.N." */
+		{"attention.self.query.weight", 1, 1}, {"attention.self.query.bias", 1, 0},
+		{"attention.self.key.weight", 1, 1}, {"attention.self.key.bias", 1, 0},
+		{"attention.self.value.weight", 1, 1}, {"attention.self.value.bias", 1, 0},
+		{"attention.output.dense.weight", 1, 1}, {"attention.output.dense.bias", 1, 0},
+		{"attention.output.LayerNorm.weight", 1, 0}, {"attention.output.LayerNorm.bias", 1, 0},
+		{"intermediate.dense.weight", 2, 1}, {"intermediate.dense.bias", 2, 0},
+		{"output.dense.weight", 1, 2}, {"output.dense.bias", 1, 0},
+		{"output.LayerNorm.weight", 1, 0}, {"output.LayerNorm.bias", 1, 0},
+	};
+	const int64_t dim[] = {0, C, I, c->vocab_size, c->max_position_embeddings, c->type_vocab_size, c->num_labels};
+	size_t first = 0, end = 9;
+	int layer, at = 0;
+	if (sscanf(name, "bert.encoder.layer.%d.%n", &layer, &at) == 1 && at > 0) {
+		if (layer < 0 || layer >= c->num_hidden_layers)
+			return 0;
+		name += at;
+		first = 9;
+		end = sizeof tab / sizeof tab[0];
+	}
+	for (size_t i = first; i < end; i++)
+		if (strcmp(name, tab[i].suffix) == 0) {
+			shape[0] = dim[tab[i].rows];
+			shape[1] = tab[i].cols ? dim[tab[i].cols] : 0;
+			return tab[i].cols ? 2 : 1;
+		}
+	return 0;
+}
+
+/* Dies unless every tensor of f that the model has fits the config's
+ * shape, and f holds as many encoder layers as the config asks for: a
+ * checkpoint whose layers are missing is for another model, not one to
+ * complete with fresh weights. Reads headers only: run before the model's
+ * memory is allocated, an absurd config is refused here. */
+static void check_fits(const st_file *f, int bare, const bert_config *c, const char *model_dir)
+{
+	int64_t layers = 0;
+	for (size_t i = 0; i < st_count(f); i++) {
+		const st_tensor *t = st_at(f, i);
+		if (is_buffer(t->name))
+			continue;
+		char name[256];
+		model_name(name, sizeof name, t->name, bare);
+		int l, at = 0;
+		if (sscanf(name, "bert.encoder.layer.%d.%n", &l, &at) == 1 && at > 0 && l >= 0 && l >= layers)
+			layers = (int64_t)l + 1;
+		int64_t shape[2];
+		int ndim = config_shape(c, name, shape);
+		if (!ndim)
+			continue;
+		int fits = t->ndim == ndim;
+		for (int d = 0; fits && d < ndim; d++)
+			fits = t->shape[d] == shape[d];
+		if (!fits) {
+			char a[128], b[128];
+			shape_str(a, sizeof a, t->ndim, t->shape);
+			shape_str(b, sizeof b, ndim, shape);
+			pt_die("%s: tensor '%s' has shape %s but the config needs %s%s", model_dir, t->name, a, b,
+			       starts_with(name, "classifier.") ? " (a head for another number of labels: set num_labels "
+								  "to match, or drop the classifier tensors)"
+								: "");
+		}
+		if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16 && t->dtype != ST_F64)
+			pt_die("%s: tensor '%s' has dtype %s, expected a floating-point type", model_dir, t->name,
+			       st_dtype_name(t->dtype));
+	}
+	if (layers < c->num_hidden_layers)
+		pt_die("%s: the checkpoint has %lld encoder layer%s, the config %d (num_hidden_layers): the "
+		       "checkpoint does not fit the config", model_dir, (long long)layers, layers == 1 ? "" : "s",
+		       c->num_hidden_layers);
+}
+
+void checkpoint_check(const bert_config *c, const char *model_dir)
+{
+	int bare;
+	st_file *f = open_checkpoint(model_dir, &bare);
+	check_fits(f, bare, c, model_dir);
+	st_close(f);
+}
+
+void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir, uint64_t seed)
+{
+	int bare;
+	st_file *f = open_checkpoint(model_dir, &bare);
+	check_fits(f, bare, c, model_dir);
+	size_t n = st_count(f), np = bert_param_count(m);
 	char *loaded = pt_calloc(np, 1);
 	/* host staging for a device backend; on the CPU, tensors are converted in place */
 	int on_cpu = bert_get_backend(m) == &pt_cpu_backend;
@@ -114,21 +216,9 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
 			list_add(&unused, t->name);
 			continue;
 		}
-		int fits = t->ndim == p->ndim;
-		for (int d = 0; fits && d < p->ndim; d++)
-			fits = t->shape[d] == p->shape[d];
-		if (!fits) {
-			char a[128], b[128];
-			shape_str(a, sizeof a, t->ndim, t->shape);
-			shape_str(b, sizeof b, p->ndim, p->shape);
-			pt_die("%s: tensor '%s' has shape %s but the config needs %s%s", model_dir, t->name, a, b,
-			       starts_with(name, "classifier.") ? " (a head for another number of labels: set num_labels "
-								  "to match, or drop the classifier tensors)"
-								: "");
-		}
-		if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16 && t->dtype != ST_F64)
-			pt_die("%s: tensor '%s' has dtype %s, expected a floating-point type", model_dir, t->name,
-			       st_dtype_name(t->dtype));
+		if (st_numel(t) != p->numel)   /* check_fits saw c; this guards a model made from another */
+			pt_die("%s: tensor '%s': %zu values, the model's '%s' %zu", model_dir, t->name, st_numel(t),
+			       p->name, p->numel);
 		if (on_cpu) {
 			st_to_f32(t, p->data);
 		} else {

@@ -22,10 +22,19 @@
  * the checkpoint weights that went unused and the model weights that were
  * newly initialized (bert_init_param with seed: e.g. a new classifier).
  * Dies with one line on a tensor whose shape does not fit the config
- * (naming it and both shapes), a non-float tensor, a folder with only
+ * (naming it and both shapes), fewer encoder layers than the config's
+ * num_hidden_layers, a non-float tensor, a folder with only
  * pytorch_model.bin (with the command that converts it), or any defect of
  * the safetensors file(s). */
 void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir, uint64_t seed);
+
+/* The checks of checkpoint_load that need no model: every tensor the
+ * config's model has fits its shape, and the checkpoint holds the config's
+ * num_hidden_layers encoder layers (or more). Reads the safetensors
+ * headers only, so call it before bert_create: a config of 100000 layers
+ * with a 2-layer checkpoint is refused, not allocated. Dies with one line
+ * naming model_dir. Allocates nothing that outlives the call. */
+void checkpoint_check(const bert_config *c, const char *model_dir);
 
 /* Writes out_dir as a model folder: model.safetensors (every parameter,
  * float32, Hugging Face names with the "bert." prefix), config.json

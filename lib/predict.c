@@ -87,7 +87,7 @@ static void reserve_f32(float **buf, size_t *cap, size_t need)
 {
 	if (need > *cap) {
 		*cap = need > 2 * *cap ? need : 2 * *cap;
-		*buf = pt_realloc(*buf, *cap * sizeof(float));
+		*buf = pt_realloc(*buf, pt_mul_size(*cap, sizeof(float), "logits"));
 	}
 }
 
@@ -108,7 +108,7 @@ void predict_run(bert_model *m, const bert_config *c, pt_reader *r, pt_writer *w
 		if (k % N == R) {
 			if (N == 1)
 				used = 0;
-			reserve_f32(&logits, &cap, used + need);
+			reserve_f32(&logits, &cap, pt_add_size(used, need, "logits"));
 			float loss = bert_forward(m, &bb.b, 0, 0, logits + used);
 			if (N == 1)
 				predict_write_batch(w, &bb, logits, NL);

@@ -54,7 +54,10 @@ int rec_next(pt_reader *r, pt_record *rec)
 			pt_die("%s: record %ld: malformed msgpack", r->name, r->count);
 		if (ret == MSGPACK_UNPACK_NOMEM_ERROR)
 			pt_die("%s: record %ld: out of memory", r->name, r->count);
-		/* CONTINUE: need more bytes. */
+		/* CONTINUE: need more bytes, within the record size limit */
+		if (msgpack_unpacker_message_size(&r->up) > PT_RECORD_MAX)
+			pt_die("%s: record %ld: over the %d MiB limit on one record", r->name, r->count,
+			       PT_RECORD_MAX >> 20);
 		if (r->eof) {
 			if (msgpack_unpacker_message_size(&r->up) > 0)
 				pt_die("%s: record %ld: truncated (input ends inside a record)", r->name,
@@ -204,7 +207,7 @@ const char *rec_str(const pt_record *r, const char *key, size_t *len)
 static void grow(void **buf, size_t *cap, size_t n, size_t elem)
 {
 	if (n > *cap) {
-		*buf = pt_realloc(*buf, n * elem);
+		*buf = pt_realloc(*buf, pt_mul_size(n, elem, "record field"));
 		*cap = n;
 	}
 }
@@ -269,7 +272,7 @@ size_t rec_int_matrix(const pt_record *r, const char *key, int32_t **buf, size_t
 			rec_die(r, key, "row %zu has %u elements, row 0 has %zu (rows must be padded to one length)",
 				i, row->via.array.size, nc);
 	}
-	grow((void **)buf, cap, nr * nc, sizeof **buf);
+	grow((void **)buf, cap, pt_mul_size(nr, nc, "record field"), sizeof **buf);
 	for (size_t i = 0; i < nr; i++)
 		fill_ints(r, key, &a->via.array.ptr[i], *buf + i * nc);
 	*rows = nr;

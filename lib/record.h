@@ -16,6 +16,11 @@
 
 typedef struct pt_reader pt_reader;
 
+/* The largest record a reader accepts, in bytes (1 GiB): a longer one dies
+ * with its record number. One collated batch of 8 rows of 512 tokens is
+ * about 40 kB. It also bounds a batch to under 2^30 token ids. */
+#define PT_RECORD_MAX (1 << 30)
+
 typedef struct {
 	const msgpack_object *map;  /* the record, always a map */
 	const char *src;            /* input name for messages */

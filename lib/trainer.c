@@ -639,6 +639,8 @@ void train_run(const train_opts *o)
 	t.warmup = o->warmup_steps > 0 ? o->warmup_steps
 				       : (int64_t)ceil(o->warmup_ratio * (double)t.total_steps);
 
+	if (!o->from_scratch && !o->resume_dir)
+		checkpoint_check(&t.cfg, o->model_dir);   /* before the model's memory: a config that does not fit */
 	t.model = bert_create_on(&t.cfg, be);
 	size_t np;
 	bert_params(t.model, &np);

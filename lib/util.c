@@ -123,6 +123,22 @@ void *pt_realloc(void *p, size_t n)
 	return p;
 }
 
+size_t pt_mul_size(size_t a, size_t b, const char *what)
+{
+	size_t r;
+	if (__builtin_mul_overflow(a, b, &r))
+		pt_die("%s: too large (size overflow: %zu x %zu)", what, a, b);
+	return r;
+}
+
+size_t pt_add_size(size_t a, size_t b, const char *what)
+{
+	size_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		pt_die("%s: too large (size overflow: %zu + %zu)", what, a, b);
+	return r;
+}
+
 char *pt_strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;

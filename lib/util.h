@@ -49,6 +49,13 @@ void *pt_calloc(size_t n, size_t size);
 void *pt_realloc(void *p, size_t n);
 char *pt_strdup(const char *s);
 
+/* Checked size arithmetic for every size computed from a file or a
+ * request (element counts, byte counts, buffer offsets): a * b and a + b,
+ * or pt_die("WHAT: too large (size overflow)") when the result does not
+ * fit a size_t. what names the quantity for the message. */
+size_t pt_mul_size(size_t a, size_t b, const char *what);
+size_t pt_add_size(size_t a, size_t b, const char *what);
+
 /* Opens the output: stdout when path is NULL or "-", otherwise a temporary
  * file beside path. At most one output file per process. */
 FILE *pt_output_open(const char *path);

@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 	bert_config_load(model, &cfg);
 	for (int i = 0; i < nsets; i++)
 		bert_config_set(&cfg, sets[i]);
+	checkpoint_check(&cfg, model);   /* before allocating: a checkpoint that does not fit the config */
 	bert_model *m = bert_create_on(&cfg, be);
 	checkpoint_load(m, &cfg, model, (uint64_t)seed);
 	pt_reader *r = rec_open(in);
