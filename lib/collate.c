@@ -14,6 +14,7 @@ typedef struct {
 	char **keys;        /* scalar fields, first record's order */
 	size_t nkeys;
 	int has_seq[NSEQ];  /* which sequence fields the records carry */
+	int label_float;    /* record 0's label is a float (regression): every label must be */
 } schema;
 
 typedef struct {
@@ -67,6 +68,32 @@ static void schema_init(schema *s, const pt_record *rec)
 	}
 	if (!s->has_seq[SEQ_IDS])
 		rec_die(rec, "input_ids", "missing");
+	const msgpack_object *l = rec_field(rec, "label");
+	s->label_float = l && (l->type == MSGPACK_OBJECT_FLOAT32 || l->type == MSGPACK_OBJECT_FLOAT64);
+}
+
+/* A label is an integer class (or -100, ignored) or a float regression
+ * target, the same kind in every record: train and glue-metric read the
+ * batch's labels as one array of one type. */
+static void check_label(const pt_record *rec, const schema *s, const msgpack_object *v)
+{
+	int is_float = v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64;
+	int is_int = v->type == MSGPACK_OBJECT_POSITIVE_INTEGER || v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
+	if (!is_float && !is_int)
+		rec_die(rec, "label", "expected an integer class or a float target, got %s (tok --label-names "
+			"maps string labels)", msgpack_type_name(v));
+	if (is_float != s->label_float)
+		rec_die(rec, "label", "%s, but record 0's is %s (labels of one kind in every record)",
+			is_float ? "a float" : "an integer", s->label_float ? "a float" : "an integer");
+}
+
+/* Token ids and types are >= 0, mask values 0 or 1 (what the model reads). */
+static void check_seq(const pt_record *rec, int q, const int32_t *v, size_t n)
+{
+	for (size_t t = 0; t < n; t++)
+		if (v[t] < 0 || (q == SEQ_AM && v[t] > 1))
+			rec_die(rec, seq_keys[q], "element %zu: %d is %s", t, v[t],
+				q == SEQ_AM ? "not 0 or 1" : "negative");
 }
 
 static void schema_free(schema *s)
@@ -101,6 +128,9 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 		memcpy(ex->seq[q], buf, n * sizeof(int32_t));
 	}
 	free(buf);
+	for (int q = 0; q < NSEQ; q++)
+		if (s->has_seq[q])
+			check_seq(rec, q, ex->seq[q], ex->len);
 	ex->val = pt_calloc(s->nkeys ? s->nkeys : 1, sizeof *ex->val);
 	size_t found = 0;
 	for (uint32_t i = 0; i < m->size; i++) {
@@ -118,6 +148,8 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 		if (!is_scalar(v))
 			rec_die(rec, s->keys[j], "expected a scalar (collate passes other fields through as arrays per batch), got %s",
 				msgpack_type_name(v));
+		if (key_is(k, "label"))
+			check_label(rec, s, v);
 		ex->val[j] = *v;
 		if (v->type == MSGPACK_OBJECT_STR) {
 			char *p = pt_malloc(v->via.str.size ? v->via.str.size : 1);

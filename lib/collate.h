@@ -10,7 +10,10 @@
  * is renamed `labels` (and keeps its type: int, or float for STS-B). Every
  * record must carry the same fields as the first (so labels are on all
  * records or none). token_type_ids and attention_mask are optional, but
- * the same for all records, and as long as input_ids.
+ * the same for all records, and as long as input_ids. Checked on the way
+ * in: ids and token types >= 0, mask values 0 or 1, `label` an integer
+ * (or -100) or a float, of one kind in every record; a string label is
+ * refused (tok --label-names maps those).
  *
  * Order: input order, streaming (one batch in memory), unless shuffle or
  * group_by_length, which read the whole input first.
@@ -29,10 +32,15 @@
 
 #include "record.h"
 
+/* Bounds of the options (collate --help): a batch or a padding multiple
+ * beyond them is refused before any input is read. */
+#define COLLATE_MAX_BATCH 65536
+#define COLLATE_MAX_MULTIPLE 65536
+
 typedef struct {
-	long batch_size;    /* >= 1 */
-	long pad_id;        /* input_ids padding; BERT's [PAD] is 0 */
-	long pad_multiple;  /* 0: pad to the longest row */
+	long batch_size;    /* [1, COLLATE_MAX_BATCH] */
+	long pad_id;        /* input_ids padding, [0, INT32_MAX]; BERT's [PAD] is 0 */
+	long pad_multiple;  /* 0: pad to the longest row; else [1, COLLATE_MAX_MULTIPLE] */
 	int shuffle;
 	uint64_t seed;
 	int group_by_length;

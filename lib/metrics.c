@@ -9,12 +9,21 @@
 static const struct {
 	const char *name;
 	enum glue_kind kind;
+	int classes;   /* the task's label set is [0, classes); 0: regression */
 } tasks[] = {
-	{"cola", GLUE_MCC},  {"stsb", GLUE_CORR}, {"mrpc", GLUE_ACC_F1},
-	{"qqp", GLUE_ACC_F1}, {"sst2", GLUE_ACC}, {"mnli", GLUE_ACC},
-	{"mnli_matched", GLUE_ACC}, {"mnli_mismatched", GLUE_ACC}, {"qnli", GLUE_ACC},
-	{"rte", GLUE_ACC},   {"wnli", GLUE_ACC},  {"hans", GLUE_ACC},
+	{"cola", GLUE_MCC, 2},  {"stsb", GLUE_CORR, 0}, {"mrpc", GLUE_ACC_F1, 2},
+	{"qqp", GLUE_ACC_F1, 2}, {"sst2", GLUE_ACC, 2}, {"mnli", GLUE_ACC, 3},
+	{"mnli_matched", GLUE_ACC, 3}, {"mnli_mismatched", GLUE_ACC, 3}, {"qnli", GLUE_ACC, 2},
+	{"rte", GLUE_ACC, 2},   {"wnli", GLUE_ACC, 2},  {"hans", GLUE_ACC, 2},
 };
+
+int glue_task_classes(const char *task)
+{
+	for (size_t i = 0; i < sizeof tasks / sizeof *tasks; i++)
+		if (strcmp(task, tasks[i].name) == 0)
+			return tasks[i].classes;
+	return -1;
+}
 
 int glue_task_kind(const char *task)
 {
@@ -346,6 +355,14 @@ void glue_read(pt_reader *r, enum glue_kind kind, glue_inputs *in)
 					best = j;
 			in->pred[i] = (int64_t)best;
 		}
+		if (in->classes > 0 && (in->label[i] < 0 || in->label[i] >= in->classes))
+			rec_die(&rec, "label", "%lld is not a class of the task (0 to %d)", (long long)in->label[i],
+				in->classes - 1);
+		if (in->classes > 0 && (in->pred[i] < 0 || in->pred[i] >= in->classes))
+			rec_die(&rec, rec_field(&rec, "prediction") ? "prediction" : "logits",
+				"%s %lld is not a class of the task (0 to %d)",
+				rec_field(&rec, "prediction") ? "prediction" : "argmax", (long long)in->pred[i],
+				in->classes - 1);
 	}
 	free(logits);
 }
@@ -356,7 +373,9 @@ void glue_inputs_free(glue_inputs *in)
 	free(in->label);
 	free(in->fpred);
 	free(in->flabel);
+	int classes = in->classes;
 	memset(in, 0, sizeof *in);
+	in->classes = classes;
 }
 
 static char *put_kv(char *p, const char *key, double v)

@@ -21,6 +21,9 @@ enum glue_kind { GLUE_MCC, GLUE_CORR, GLUE_ACC_F1, GLUE_ACC };
 
 /* The kind of metric for an evaluate GLUE config name; -1 if unknown. */
 int glue_task_kind(const char *task);
+/* The number of classes of a task's labels (labels and predictions are in
+ * [0, classes)); 0 for a regression (stsb); -1 if unknown. */
+int glue_task_classes(const char *task);
 /* The config names, space-separated, for messages. */
 const char *glue_task_names(void);
 
@@ -46,12 +49,17 @@ typedef struct {
 	size_t n, cap;
 	int64_t *pred, *label;  /* [n], classification */
 	float *fpred, *flabel;  /* [n], regression (stsb) */
+	int classes;            /* set by the caller: > 0 checks labels and predictions are
+	                           in [0, classes) (glue_task_classes); 0: no check */
 } glue_inputs;
 
 /* Reads prediction records: `label` (required), and `prediction` if
  * present, else the argmax of `logits` (first maximum; logits[0] for a
- * regression kind). Dies naming the record and field on anything else. */
+ * regression kind). Dies naming the record and field on anything else,
+ * and on a label or prediction outside [0, in->classes) when that is set
+ * (mrpc's prediction 7 is a model for another task, not a wrong answer). */
 void glue_read(pt_reader *r, enum glue_kind kind, glue_inputs *in);
+/* Frees the arrays; keeps in->classes. */
 void glue_inputs_free(glue_inputs *in);
 
 /* The JSON text Python's json.dumps prints for evaluate's result dict,

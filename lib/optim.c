@@ -122,7 +122,9 @@ double linear_schedule_lr(double base_lr, int64_t step, int64_t warmup, int64_t 
 {
 	if (step < warmup)
 		return base_lr * (double)step / (double)(warmup > 1 ? warmup : 1);
-	double left = (double)(total - step) / (double)(total - warmup > 1 ? total - warmup : 1);
+	/* differences in double: any int64 arguments, no overflow (exact below 2^53) */
+	double span = (double)total - (double)warmup;
+	double left = ((double)total - (double)step) / (span > 1 ? span : 1.0);
 	return base_lr * (left > 0 ? left : 0.0);
 }
 

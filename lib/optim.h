@@ -73,7 +73,7 @@ int grad_scaler_update(grad_scaler *s, double scaled_norm);
 
 /* get_linear_schedule_with_warmup: the lr used for optimizer step `step`
  * (0-based): base*step/warmup during warm-up, then linear decay to 0 at
- * `total`. */
+ * `total`. Defined for any int64 arguments (no overflow). */
 double linear_schedule_lr(double base_lr, int64_t step, int64_t warmup, int64_t total);
 
 /* Frees the moments (through the backend that allocated them). */

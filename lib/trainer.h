@@ -20,6 +20,11 @@
 
 enum eval_strategy { EVAL_NO, EVAL_EPOCH, EVAL_STEPS };
 
+/* Bounds of the run's length (train's --epochs and --max-steps): the step
+ * counts stay exact in a double and far from int64 overflow. */
+#define TRAIN_MAX_EPOCHS 1e6
+#define TRAIN_MAX_STEPS ((int64_t)1 << 53)
+
 typedef struct {
 	const char *model_dir;     /* pretrained Hugging Face folder */
 	const char *output_dir;    /* final model + checkpoint-N/ */

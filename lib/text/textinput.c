@@ -2,22 +2,23 @@
 #include "text/textinput.h"
 #include "util.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
 static const ti_task tasks[] = {
-	{ "cola", "sentence", NULL, "label", "3", "1", NULL, 0 },
-	{ "sst2", "sentence", NULL, "label", NULL, NULL, NULL, 0 },
-	{ "mrpc", "#1 String", "#2 String", "Quality", NULL, NULL, NULL, 0 },
-	{ "qqp", "question1", "question2", "is_duplicate", NULL, NULL, NULL, 0 },
-	{ "stsb", "sentence1", "sentence2", "score", NULL, NULL, NULL, 1 },
-	{ "mnli", "sentence1", "sentence2", "gold_label", NULL, NULL, "entailment,neutral,contradiction", 0 },
-	{ "qnli", "question", "sentence", "label", NULL, NULL, "entailment,not_entailment", 0 },
-	{ "rte", "sentence1", "sentence2", "label", NULL, NULL, "entailment,not_entailment", 0 },
-	{ "wnli", "sentence1", "sentence2", "label", NULL, NULL, "not_entailment,entailment", 0 },
-	{ "ax", "sentence1", "sentence2", "label", NULL, NULL, "entailment,neutral,contradiction", 0 },
+	{ "cola", "sentence", NULL, "label", "3", "1", NULL, 0, 2 },
+	{ "sst2", "sentence", NULL, "label", NULL, NULL, NULL, 0, 2 },
+	{ "mrpc", "#1 String", "#2 String", "Quality", NULL, NULL, NULL, 0, 2 },
+	{ "qqp", "question1", "question2", "is_duplicate", NULL, NULL, NULL, 0, 2 },
+	{ "stsb", "sentence1", "sentence2", "score", NULL, NULL, NULL, 1, 0 },
+	{ "mnli", "sentence1", "sentence2", "gold_label", NULL, NULL, "entailment,neutral,contradiction", 0, 3 },
+	{ "qnli", "question", "sentence", "label", NULL, NULL, "entailment,not_entailment", 0, 2 },
+	{ "rte", "sentence1", "sentence2", "label", NULL, NULL, "entailment,not_entailment", 0, 2 },
+	{ "wnli", "sentence1", "sentence2", "label", NULL, NULL, "not_entailment,entailment", 0, 2 },
+	{ "ax", "sentence1", "sentence2", "label", NULL, NULL, "entailment,neutral,contradiction", 0, 3 },
 };
 
 const ti_task *ti_task_find(const char *name)
@@ -39,6 +40,7 @@ void ti_options_from_task(ti_options *opt, const ti_task *t)
 	if (!opt->headerless_label) opt->headerless_label = t->headerless_label;
 	if (!opt->label_names) opt->label_names = t->label_names;
 	opt->regression |= t->regression;
+	if (!opt->num_labels) opt->num_labels = t->num_labels;
 }
 
 size_t ti_utf8_check(const char *str, size_t n)
@@ -98,8 +100,11 @@ struct ti_reader {
 /* Reads one line without its \n (and \r). Returns 0 at end of input. */
 static int read_line(ti_reader *r)
 {
+	errno = 0;
 	ssize_t n = getline(&r->line, &r->cap, r->fp);
 	if (n < 0) {
+		if (errno == ENOMEM)   /* a line longer than memory: not the end of the input */
+			pt_die("%s: line %ld: out of memory", r->name, r->lineno + 1);
 		if (ferror(r->fp))
 			pt_die("%s: read error", r->name);
 		return 0;
@@ -330,6 +335,16 @@ ti_reader *ti_open(FILE *fp, const char *name, const ti_options *opt)
 	return r;
 }
 
+/* An integer label must be one of the classes when their number is known
+ * (--label-names, or the task's): MRPC's label 7 is a broken file. */
+static void check_label(const ti_reader *r, const ti_example *ex, const char *where)
+{
+	int64_t n = r->nlnames ? (int64_t)r->nlnames : r->opt.num_labels;
+	if (n > 0 && (ex->label < 0 || ex->label >= n))
+		pt_die("%s: %s: field '%s': label %lld is outside [0, %lld) (%lld classes)", r->name, where,
+		       r->key_label, (long long)ex->label, (long long)n, (long long)n);
+}
+
 /* Sets the label of ex from the string s (n bytes; NUL-terminated). */
 static void set_label(ti_reader *r, ti_example *ex, const char *s, size_t n, const char *where)
 {
@@ -355,6 +370,7 @@ static void set_label(ti_reader *r, ti_example *ex, const char *s, size_t n, con
 	if (pt_parse_long(s, &v) == 0) {
 		ex->label = v;
 		ex->has_label = 1;
+		check_label(r, ex, where);
 		return;
 	}
 	if (r->nlnames)
@@ -444,6 +460,8 @@ static int next_jsonl(ti_reader *r, ti_example *ex)
 		ex->has_label = 1;
 		ex->label = json_integer_value(l);
 		ex->flabel = (float)ex->label;
+		if (!r->opt.regression)
+			check_label(r, ex, where);
 	} else if (json_is_real(l) && r->opt.regression) {
 		ex->has_label = 1;
 		ex->flabel = (float)json_real_value(l);

@@ -6,9 +6,10 @@
  * the first row of a headerless file). A UTF-8 BOM at the start of the
  * input is skipped; a trailing \r is dropped from each line. Labels follow
  * HF `datasets` glue: string labels map to their index in the task's label
- * names, integer labels are taken as they are, STS-B labels are float32;
- * files without the label column (GLUE test files) give examples without
- * a label. idx is the 0-based row number of the example. Every problem in
+ * names, integer labels must be one of the task's classes (or index one
+ * of --label-names), STS-B labels are float32; files without the label
+ * column (GLUE test files) give examples without a label. idx is the
+ * 0-based row number of the example. Every problem in
  * the input is fatal (pt_die) with one line naming the input, the line and
  * the field. */
 #ifndef PT_TEXTINPUT_H
@@ -27,6 +28,7 @@ typedef struct {
 	const char *headerless_a, *headerless_label;  /* column numbers when the file has no header (CoLA) */
 	const char *label_names;  /* comma-separated, NULL: integer labels in the file */
 	int regression;           /* float32 labels (STS-B) */
+	int num_labels;           /* classes: integer labels in [0, num_labels); 0 for regression */
 } ti_task;
 
 /* The task called name (cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli,
@@ -44,6 +46,8 @@ typedef struct {
 	int no_header;            /* TSV/CSV: the first line is data; keys are column numbers */
 	const char *label_names;  /* comma-separated string labels -> 0,1,...; may be NULL */
 	int regression;           /* labels are float32 */
+	int num_labels;           /* > 0: integer labels must be in [0, num_labels) (the task's;
+	                             --label-names gives its own count); 0: any integer */
 } ti_options;
 
 typedef struct {

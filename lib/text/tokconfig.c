@@ -50,14 +50,21 @@ static int json_flag(const json_t *o, const char *key, const char *path)
 	return json_is_true(v);
 }
 
-static const char *json_str_or(const json_t *o, const char *key, const char *dflt)
+/* A string setting (or an AddedToken dict's content); dflt when absent or
+ * null; any other type dies naming path and key (a token id where a token
+ * is expected must not fall back silently to the default). */
+static const char *json_str_or(const json_t *o, const char *key, const char *dflt, const char *path)
 {
 	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return dflt;
 	if (json_is_string(v))
 		return json_string_value(v);
 	if (json_is_object(v) && json_is_string(json_object_get(v, "content")))
 		return json_string_value(json_object_get(v, "content"));  /* AddedToken dict */
-	return dflt;
+	pt_die("%s: field '%s': expected a string (or {\"content\": string}), got %s", path, key,
+	       json_is_integer(v) || json_is_real(v) ? "a number" : json_is_boolean(v) ? "a boolean"
+	       : json_is_array(v) ? "an array" : "an object without a string 'content'");
 }
 
 static int32_t need_token(const pt_wordpiece *wp, const char *tok, const char *path)
@@ -117,9 +124,9 @@ static pt_wordpiece *from_vocab_txt(const char *dir, const json_t *tc, const cha
 	pt_wordpiece *wp = wp_new(&cfg, "##");
 	load_vocab_txt(wp, vpath);
 	names nm = {
-		json_str_or(tc, "unk_token", "[UNK]"), json_str_or(tc, "cls_token", "[CLS]"),
-		json_str_or(tc, "sep_token", "[SEP]"), json_str_or(tc, "pad_token", "[PAD]"),
-		json_str_or(tc, "mask_token", "[MASK]"),
+		json_str_or(tc, "unk_token", "[UNK]", tc_path), json_str_or(tc, "cls_token", "[CLS]", tc_path),
+		json_str_or(tc, "sep_token", "[SEP]", tc_path), json_str_or(tc, "pad_token", "[PAD]", tc_path),
+		json_str_or(tc, "mask_token", "[MASK]", tc_path),
 	};
 	int32_t unk = need_token(wp, nm.unk, vpath);
 	int32_t cls = need_token(wp, nm.cls, vpath);
@@ -188,7 +195,7 @@ static pt_wordpiece *from_tokenizer_json(const char *path, const json_t *tc, con
 		.max_input_chars_per_word = json_is_integer(mic) ? (int)json_integer_value(mic) : 100,
 		.max_length = max_length_of(tc, tc_path),
 	};
-	const char *prefix = json_str_or(model, "continuing_subword_prefix", "##");
+	const char *prefix = json_str_or(model, "continuing_subword_prefix", "##", path);
 	pt_wordpiece *wp = wp_new(&cfg, prefix);
 	const char *key;
 	json_t *v;
@@ -212,7 +219,7 @@ static pt_wordpiece *from_tokenizer_json(const char *path, const json_t *tc, con
 	}
 	const char *cls, *sep;
 	post_processor_names(json_object_get(j, "post_processor"), path, &cls, &sep);
-	const char *unk = json_str_or(model, "unk_token", "[UNK]");
+	const char *unk = json_str_or(model, "unk_token", "[UNK]", path);
 	wp_set_specials(wp, need_token(wp, unk, path), need_token(wp, cls, path), need_token(wp, sep, path));
 	json_decref(j);
 	return wp;

@@ -46,7 +46,7 @@ expect_fail 1 "record 0: field 'logits': expected an array of numbers, got a str
 j2m '{"idx": 0, "label": 1}'
 expect_fail 1 "record 0: field 'logits': missing" $G cola "$T/bad.mpk"
 j2m '{"idx": 0, "label": 2, "prediction": 1}' '{"idx": 1, "label": 0, "prediction": 0}'  '{"idx": 2, "label": 1, "prediction": 1}'
-expect_fail 1 "f1 needs binary labels" $G mrpc -o "$T/m.json" "$T/bad.mpk"
+expect_fail 1 "record 0: field 'label': 2 is not a class of the task \(0 to 1\)" $G mrpc -o "$T/m.json" "$T/bad.mpk"
 [ -e "$T/m.json" ] && fail "partial glue-metric -o output"
 printf '' | $G sst2 >/dev/null 2>&1 && fail "empty input accepted"
 

@@ -40,6 +40,6 @@ expect_fail 1 "no-such.tsv: No such file or directory" "$TOK" -m "$M" -t sst2 "$
 # Usage errors exit 2.
 expect_fail 2 "--model DIR is required" "$TOK" -t sst2
 expect_fail 2 "unknown task 'nope'" "$TOK" -m "$M" -t nope
-expect_fail 2 "--max-length: expected an integer >= 3" "$TOK" -m "$M" -t sst2 --max-length 2
+expect_fail 2 "--max-length: expected an integer in \[3, " "$TOK" -m "$M" -t sst2 --max-length 2
 expect_fail 2 "--format: expected tsv, csv or jsonl" "$TOK" -m "$M" -t sst2 -f xml
 expect_fail 2 "give --task or --text-a" "$TOK" -m "$M"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "collate.h"
+#include "options.h"
 #include "record.h"
 #include "util.h"
 
@@ -17,10 +18,12 @@ static void usage(void)
 	       "DataCollatorWithPadding does: rows padded to the longest row of the batch.\n"
 	       "\n"
 	       "Options:\n"
-	       "  -b, --batch-size N          examples per batch (default 8)\n"
+	       "  -b, --batch-size N          examples per batch (default 8; at most 65536)\n"
 	       "      --pad-id N              input_ids padding (default 0, BERT's [PAD];\n"
-	       "                              tok's records do not carry it)\n"
+	       "                              tok's records do not carry it; a token id,\n"
+	       "                              0 to 2^31-1)\n"
 	       "      --pad-to-multiple-of N  round the padded length up to a multiple of N\n"
+	       "                              (at most 65536)\n"
 	       "      --shuffle               a seeded random example order (Fisher-Yates\n"
 	       "                              over splitmix64; reads the whole input)\n"
 	       "      --seed S                seed for --shuffle (default 42)\n"
@@ -40,18 +43,13 @@ static void usage(void)
 	       "other scalar field passes through as an array per batch. Without --shuffle\n"
 	       "or --group-by-length the input is streamed, one batch in memory.\n"
 	       "\n"
+	       "Limits: a record of at most 1 GiB; ids and token types >= 0, mask values\n"
+	       "0 or 1, labels ints (or -100) or floats, one kind in every record.\n"
+	       "\n"
 	       "Examples:\n"
 	       "  $ tok --model bert-base-uncased --task mrpc < train.tsv | %s --shuffle > train.mpk\n"
 	       "  $ tok --model bert-base-uncased --task mrpc < dev.tsv | %s -b 32 > dev.mpk\n",
 	       pt_progname, pt_progname, pt_progname);
-}
-
-static long num_arg(const char *opt, const char *s, long min)
-{
-	long v;
-	if (pt_parse_long(s, &v) != 0 || v < min)
-		pt_usage_error("%s: expected an integer >= %ld, got '%s'", opt, min, s);
-	return v;
 }
 
 int main(int argc, char **argv)
@@ -75,11 +73,13 @@ int main(int argc, char **argv)
 	int c, seed_set = 0;
 	while ((c = getopt_long(argc, argv, "b:o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'b': o.batch_size = num_arg("--batch-size", optarg, 1); break;
-		case PAD_ID: o.pad_id = num_arg("--pad-id", optarg, 0); break;
-		case PAD_MULT: o.pad_multiple = num_arg("--pad-to-multiple-of", optarg, 1); break;
+		case 'b': o.batch_size = pt_opt_int("--batch-size", optarg, 1, COLLATE_MAX_BATCH); break;
+		case PAD_ID: o.pad_id = pt_opt_int("--pad-id", optarg, 0, INT32_MAX); break;
+		case PAD_MULT:
+			o.pad_multiple = pt_opt_int("--pad-to-multiple-of", optarg, 1, COLLATE_MAX_MULTIPLE);
+			break;
 		case SHUFFLE: o.shuffle = 1; break;
-		case SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0); seed_set = 1; break;
+		case SEED: o.seed = (uint64_t)pt_opt_int("--seed", optarg, 0, INT64_MAX); seed_set = 1; break;
 		case GROUP: o.group_by_length = 1; break;
 		case DROP: o.drop_last = 1; break;
 		case 'o': out = optarg; break;

@@ -28,6 +28,9 @@ static void usage(void)
 	       "  -o, --output F   write to F (atomically) instead of standard output\n"
 	       "  -h, --help       show this help\n"
 	       "\n"
+	       "Labels and predictions must be classes of TASK (mrpc: 0 or 1; mnli: 0 to 2).\n"
+	       "Limits: a record of at most 1 GiB.\n"
+	       "\n"
 	       "Examples:\n"
 	       "  $ tok --model run --task mrpc < dev.tsv | collate | predict --model run | %s mrpc\n"
 	       "  {\"accuracy\": 0.8578431372549019, \"f1\": 0.8996539792387542}\n",
@@ -59,7 +62,7 @@ int main(int argc, char **argv)
 	if (kind < 0)
 		pt_usage_error("unknown TASK '%s' (one of: %s)", argv[optind], glue_task_names());
 	pt_reader *r = rec_open(optind + 1 < argc ? argv[optind + 1] : NULL);
-	glue_inputs in = {0};
+	glue_inputs in = {.classes = glue_task_classes(argv[optind])};
 	glue_read(r, (enum glue_kind)kind, &in);
 	char buf[256];
 	glue_result_json((enum glue_kind)kind, &in, rec_source(r), buf);

@@ -34,6 +34,8 @@ static void usage(void)
 	       "Python's json does. With --tokens the output is a view: json2msgpack\n"
 	       "would keep the tokens field.\n"
 	       "\n"
+	       "Limits: a record of at most 1 GiB.\n"
+	       "\n"
 	       "Examples:\n"
 	       "  $ tok --model bert-base-uncased --task mrpc < dev.tsv | %s | head -n 3\n"
 	       "  $ %s --pretty dev.batches.mpk | head -n 30\n"

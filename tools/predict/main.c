@@ -10,6 +10,7 @@
 #include "config.h"
 #include "backend/device.h"
 #include "dist.h"
+#include "options.h"
 #include "predict.h"
 #include "record.h"
 #include "runtime_env.h"
@@ -49,6 +50,13 @@ static void usage(void)
 	       "on rank k %% N, rank 0 writes every record in input order; FILE is required\n"
 	       "(launchers give stdin to rank 0 only).\n"
 	       "\n"
+	       "Limits: records of at most 1 GiB, batches of at most 2^31-1 tokens, rows\n"
+	       "no longer than max_position_embeddings; config.json sizes at most 2^30 each\n"
+	       "(num_labels 2^20) and a parameter count that fits memory; safetensors headers\n"
+	       "of at most 100 MB. A checkpoint must fit the config: every tensor the model\n"
+	       "has in the config's shape, num_hidden_layers encoder layers (checked before\n"
+	       "any memory is allocated).\n"
+	       "\n"
 	       "Examples:\n"
 	       "  $ tok --model M --task mrpc < dev.tsv | collate | %s --model run | glue-metric mrpc\n"
 	       "  $ mpirun -np 4 %s --model run dev.mpk | glue-metric mrpc\n",
@@ -74,7 +82,7 @@ int main(int argc, char **argv)
 	const char *model = NULL, *out = NULL, *device = "auto";
 	const char **sets = pt_calloc((size_t)argc, sizeof *sets);
 	int nsets = 0, c;
-	long seed = 42;
+	int64_t seed = 42;
 	pt_precision precision = PT_FP32;
 	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -82,10 +90,7 @@ int main(int argc, char **argv)
 		case DEVICE: device = optarg; break;
 		case PRECISION: precision = pt_precision_parse(optarg); break;
 		case SET: sets[nsets++] = optarg; break;
-		case SEED:
-			if (pt_parse_long(optarg, &seed) != 0 || seed < 0)
-				pt_usage_error("--seed: expected an integer >= 0, got '%s'", optarg);
-			break;
+		case SEED: seed = pt_opt_int("--seed", optarg, 0, INT64_MAX); break;
 		case 'o': out = optarg; break;
 		case 'h': usage(); free(sets); return 0;
 		default: pt_usage_error("unknown option");

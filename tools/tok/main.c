@@ -1,6 +1,7 @@
 /* tok: text examples -> BERT token ids, one msgpack record per example.
  * Options and wiring only; the tokenizer is lib/text/wordpiece.c, the model
  * folder loader lib/text/tokconfig.c, the input formats lib/text/textinput.c. */
+#include "options.h"
 #include "record.h"
 #include "text/textinput.h"
 #include "text/tokconfig.h"
@@ -37,6 +38,10 @@ static void usage(void)
 	       "      --max-length N     truncate to N tokens (default: model_max_length, 512)\n"
 	       "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 	       "  -h, --help             show this help\n"
+	       "\n"
+	       "Integer labels must be classes of the task (mrpc: 0 or 1) or index --label-names.\n"
+	       "Limits: 64 label names, 64 special tokens; a word of over 100 characters\n"
+	       "(max_input_chars_per_word, at most 256) becomes [UNK]; lines bounded by memory.\n"
 	       "\n"
 	       "Examples:\n"
 	       "  $ %s --model bert-base-uncased --task mrpc < train.tsv | collate | train --model bert-base-uncased --output-dir run\n"
@@ -95,7 +100,7 @@ int main(int argc, char **argv)
 	};
 	const char *model = NULL, *task_name = NULL, *output = NULL;
 	ti_options opt = { .format = TI_TSV };
-	long max_length = 0;
+	int64_t max_length = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "m:t:f:o:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -114,8 +119,7 @@ int main(int argc, char **argv)
 		case O_REGRESSION: opt.regression = 1; break;
 		case O_NO_HEADER: opt.no_header = 1; break;
 		case O_MAX_LENGTH:
-			if (pt_parse_long(optarg, &max_length) != 0 || max_length < 3)
-				pt_usage_error("--max-length: expected an integer >= 3, got '%s'", optarg);
+			max_length = pt_opt_int("--max-length", optarg, 3, INT32_MAX);
 			break;
 		case 'o': output = optarg; break;
 		case 'h': usage(); return 0;

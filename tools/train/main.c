@@ -1,5 +1,6 @@
 /* train: fine-tune a BERT checkpoint on collated batches (Trainer.train()). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "backend/device.h"
 #include "dist.h"
+#include "options.h"
 #include "runtime_env.h"
 #include "trainer.h"
 #include "util.h"
@@ -25,13 +27,14 @@ static void usage(void)
 	       "  -O, --output-dir DIR       where the final model and checkpoint-N/ folders go\n"
 	       "      --num-labels N         classes (1 = regression, MSE loss); default: the config's\n"
 	       "      --set KEY=VALUE        override a config.json field (e.g. hidden_dropout_prob=0)\n"
-	       "      --epochs N             training epochs (3; fractions allowed)\n"
-	       "      --max-steps N          stop after N optimizer steps (overrides --epochs)\n"
-	       "      --lr X                 peak learning rate (5e-5)\n"
-	       "      --weight-decay X       AdamW decoupled weight decay (0)\n"
+	       "      --epochs N             training epochs (3; fractions allowed; (0, 1e6])\n"
+	       "      --max-steps N          stop after N optimizer steps (overrides --epochs;\n"
+	       "                             at most 2^53)\n"
+	       "      --lr X                 peak learning rate (5e-5; (0, 1])\n"
+	       "      --weight-decay X       AdamW decoupled weight decay (0; [0, 1])\n"
 	       "      --warmup-steps N       linear warm-up steps (0)\n"
-	       "      --warmup-ratio X       warm-up as a fraction of all steps (0)\n"
-	       "      --max-grad-norm X      clip the global gradient norm (1.0; 0 = off)\n"
+	       "      --warmup-ratio X       warm-up as a fraction of all steps (0; [0, 1])\n"
+	       "      --max-grad-norm X      clip the global gradient norm (1.0; 0 = off; finite)\n"
 	       "      --seed N               batch order, dropout and new-head init (42)\n"
 	       "      --no-shuffle           visit the batches in input order every epoch\n"
 	       "      --logging-steps N      log the mean loss every N steps (500)\n"
@@ -75,6 +78,10 @@ static void usage(void)
 	       "weights; rank 0 alone logs, evaluates and writes checkpoints. GPU ranks:\n"
 	       "one GPU each (the node-local rank's), gradients summed with NCCL.\n"
 	       "\n"
+	       "Limits: as predict's (predict --help): records of at most 1 GiB, batches of\n"
+	       "at most 2^31-1 tokens, config.json sizes at most 2^30 each, a checkpoint\n"
+	       "that fits the config; every numeric option finite and in the range above.\n"
+	       "\n"
 	       "Examples:\n"
 	       "  $ tok --model M --task mrpc < train.tsv | collate > train.mpk\n"
 	       "  $ tok --model M --task mrpc < dev.tsv | collate > dev.mpk\n"
@@ -90,21 +97,6 @@ enum {
 	OPT_PRECISION,
 };
 
-static double num_arg(const char *opt, const char *s, double lo)
-{
-	double v;
-	if (pt_parse_double(s, &v) != 0 || !(v >= lo))
-		pt_usage_error("option '--%s': expected a number >= %g, got '%s'", opt, lo, s);
-	return v;
-}
-
-static int64_t int_arg(const char *opt, const char *s, long lo)
-{
-	long v;
-	if (pt_parse_long(s, &v) != 0 || v < lo)
-		pt_usage_error("option '--%s': expected an integer >= %ld, got '%s'", opt, lo, s);
-	return v;
-}
 
 int main(int argc, char **argv)
 {
@@ -152,24 +144,32 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'm': o.model_dir = optarg; break;
 		case 'O': o.output_dir = optarg; break;
-		case OPT_NUM_LABELS: o.num_labels = (int)int_arg("num-labels", optarg, 1); break;
+		case OPT_NUM_LABELS: o.num_labels = (int)pt_opt_int("--num-labels", optarg, 1, 1 << 20); break;
 		case OPT_SET:
 			if (o.nsets == 64)
 				pt_usage_error("too many --set options (64 at most)");
 			sets[o.nsets++] = optarg;
 			break;
-		case OPT_EPOCHS: o.epochs = num_arg("epochs", optarg, 0); break;
-		case OPT_MAX_STEPS: o.max_steps = int_arg("max-steps", optarg, 1); break;
-		case OPT_LR: o.lr = num_arg("lr", optarg, 0); break;
-		case OPT_WD: o.weight_decay = num_arg("weight-decay", optarg, 0); break;
-		case OPT_WARMUP_STEPS: o.warmup_steps = int_arg("warmup-steps", optarg, 0); break;
-		case OPT_WARMUP_RATIO: o.warmup_ratio = num_arg("warmup-ratio", optarg, 0); break;
-		case OPT_MAX_GRAD_NORM: o.max_grad_norm = num_arg("max-grad-norm", optarg, 0); break;
-		case OPT_SEED: o.seed = (uint64_t)int_arg("seed", optarg, 0); break;
+		case OPT_EPOCHS: o.epochs = pt_opt_num("--epochs", optarg, 0, 1, TRAIN_MAX_EPOCHS); break;
+		case OPT_MAX_STEPS: o.max_steps = pt_opt_int("--max-steps", optarg, 1, TRAIN_MAX_STEPS); break;
+		case OPT_LR: o.lr = pt_opt_num("--lr", optarg, 0, 1, 1); break;
+		case OPT_WD: o.weight_decay = pt_opt_num("--weight-decay", optarg, 0, 0, 1); break;
+		case OPT_WARMUP_STEPS:
+			o.warmup_steps = pt_opt_int("--warmup-steps", optarg, 0, TRAIN_MAX_STEPS);
+			break;
+		case OPT_WARMUP_RATIO: o.warmup_ratio = pt_opt_num("--warmup-ratio", optarg, 0, 0, 1); break;
+		case OPT_MAX_GRAD_NORM:
+			o.max_grad_norm = pt_opt_num("--max-grad-norm", optarg, 0, 0, INFINITY);
+			break;
+		case OPT_SEED: o.seed = (uint64_t)pt_opt_int("--seed", optarg, 0, INT64_MAX); break;
 		case OPT_NO_SHUFFLE: o.shuffle = 0; break;
-		case OPT_LOGGING_STEPS: o.logging_steps = int_arg("logging-steps", optarg, 1); break;
-		case OPT_SAVE_STEPS: o.save_steps = int_arg("save-steps", optarg, 0); break;
-		case OPT_SAVE_LIMIT: o.save_total_limit = (int)int_arg("save-total-limit", optarg, 0); break;
+		case OPT_LOGGING_STEPS:
+			o.logging_steps = pt_opt_int("--logging-steps", optarg, 1, INT64_MAX);
+			break;
+		case OPT_SAVE_STEPS: o.save_steps = pt_opt_int("--save-steps", optarg, 0, INT64_MAX); break;
+		case OPT_SAVE_LIMIT:
+			o.save_total_limit = (int)pt_opt_int("--save-total-limit", optarg, 0, INT32_MAX);
+			break;
 		case OPT_RESUME: o.resume_dir = optarg; break;
 		case OPT_EVAL: o.eval_path = optarg; break;
 		case OPT_EVAL_STRATEGY:
@@ -177,18 +177,18 @@ int main(int argc, char **argv)
 			if (strcmp(optarg, "epoch") == 0) o.eval_strategy = EVAL_EPOCH;
 			else if (strcmp(optarg, "steps") == 0) o.eval_strategy = EVAL_STEPS;
 			else if (strcmp(optarg, "no") == 0) o.eval_strategy = EVAL_NO;
-			else pt_usage_error("option '--eval-strategy': expected epoch, steps or no, got '%s'", optarg);
+			else pt_usage_error("--eval-strategy: expected epoch, steps or no, got '%s'", optarg);
 			break;
-		case OPT_EVAL_STEPS: o.eval_steps = int_arg("eval-steps", optarg, 1); break;
+		case OPT_EVAL_STEPS: o.eval_steps = pt_opt_int("--eval-steps", optarg, 1, INT64_MAX); break;
 		case OPT_METRIC: o.metric_cmd = optarg; break;
 		case OPT_DEVICE:
 			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "cuda") != 0 && strcmp(optarg, "auto") != 0)
-				pt_usage_error("option '--device': expected cpu, cuda or auto, got '%s'", optarg);
+				pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", optarg);
 			o.device = optarg;
 			break;
 		case OPT_ALLREDUCE:
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "mpi") != 0 && strcmp(optarg, "nccl") != 0)
-				pt_usage_error("option '--allreduce': expected auto, mpi or nccl, got '%s'", optarg);
+				pt_usage_error("--allreduce: expected auto, mpi or nccl, got '%s'", optarg);
 			o.allreduce = optarg;
 			break;
 		case OPT_PRECISION: o.precision = pt_precision_parse(optarg); break;
