@@ -607,6 +607,33 @@ static void train_free(trainer *t, size_t *order, float *logits)
 	bert_config_free(&t->cfg);
 }
 
+/* The output folder this process created, removed at exit if still empty
+ * (a run that fails before saving anything leaves no trace; rmdir keeps a
+ * folder that holds anything, such as checkpoints to resume from). Runs
+ * after ckpt_dir's hook removed unfinished temporary folders: registered
+ * before any of them is begun. */
+static char *created_dir;
+
+static void remove_created_dir(void)
+{
+	if (created_dir)
+		rmdir(created_dir);
+	free(created_dir);
+	created_dir = NULL;
+}
+
+/* Creates the output folder (rank 0) now, so that a folder that cannot be
+ * made is said before the training, not at its first save. */
+static void make_output_dir(const char *dir)
+{
+	if (mkdir(dir, 0777) == 0) {
+		created_dir = pt_strdup(dir);
+		atexit(remove_created_dir);
+	} else if (errno != EEXIST) {
+		pt_die("%s: cannot create: %s", dir, strerror(errno));
+	}
+}
+
 void train_run(const train_opts *o)
 {
 	int lead = dist_rank() == 0;
@@ -634,6 +661,8 @@ void train_run(const train_opts *o)
 		batch_set_load(&t.eval, o->eval_path, &t.cfg);
 
 	t.steps_per_epoch = (int64_t)t.train.n;
+	if (o->max_steps <= 0 && !(o->epochs * (double)t.steps_per_epoch <= (double)TRAIN_MAX_STEPS))
+		pt_die("--epochs %g of %lld batches: over 2^53 steps", o->epochs, (long long)t.steps_per_epoch);
 	t.total_steps = o->max_steps > 0 ? o->max_steps
 					 : (int64_t)ceil(o->epochs * (double)t.steps_per_epoch);
 	t.warmup = o->warmup_steps > 0 ? o->warmup_steps
@@ -645,8 +674,8 @@ void train_run(const train_opts *o)
 	size_t np;
 	bert_params(t.model, &np);
 	adamw_init_for(&t.opt, t.model, (float)o->weight_decay);
-	if (lead && mkdir(o->output_dir, 0777) != 0 && errno != EEXIST)
-		pt_die("%s: cannot create: %s", o->output_dir, strerror(errno));
+	if (lead)
+		make_output_dir(o->output_dir);
 	if (o->resume_dir) {
 		char *dir = strcmp(o->resume_dir, "last") == 0 ? last_checkpoint(o->output_dir)
 							       : pt_strdup(o->resume_dir);

@@ -16,6 +16,7 @@ static char *out_tmp;      /* temporary name while writing */
 static FILE *out_fp;
 static void (*die_hook)(void);
 static pt_error_handler error_handler;
+static int stdout_reported;   /* a write error on stdout was said already */
 
 void pt_set_die_hook(void (*hook)(void))
 {
@@ -40,6 +41,8 @@ static void remove_tmp(void)
 static void at_exit_check(void)
 {
 	remove_tmp();
+	if (stdout_reported)
+		return;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		/* avoid recursion through pt_die/exit */
 		fprintf(stderr, "%s: error writing standard output: %s\n", pt_progname, strerror(errno));
@@ -170,8 +173,10 @@ void pt_output_commit(void)
 	if (!out_fp)
 		return;
 	if (out_fp == stdout) {
-		if (fflush(stdout) != 0 || ferror(stdout))
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			stdout_reported = 1;   /* once: not again at exit */
 			pt_die("error writing standard output: %s", strerror(errno));
+		}
 		return;
 	}
 	if (fflush(out_fp) != 0 || ferror(out_fp) || fsync(fileno(out_fp)) != 0)

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Output failures (issue 13): a full disk on standard output is said once
+# (defect 5), and a train run that fails before saving anything leaves no
+# output folder behind (defect 6), but keeps what resumes.
+. "$PT_ROOT/tests/cli/lib.sh"
+for t in tok collate msgpack2json json2msgpack glue-metric predict train; do
+	[ -x "$BINDIR/$t" ] || skip "$t not built"
+done
+[ -w /dev/full ] || skip "no /dev/full"
+F=$PT_ROOT/tests/golden/fixtures/checkpoint
+full() { # name cmd...: exit 1 and exactly one line saying so
+	local name=$1; shift
+	"$@" > /dev/full 2> "$T/err"
+	local rc=$?
+	[ $rc -eq 1 ] || fail "$name > /dev/full exited $rc: $(cat "$T/err")"
+	[ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "^$name: error writing standard output: No space left on device$" "$T/err" \
+		|| fail "$name > /dev/full: expected one line, got: $(cat "$T/err")"
+}
+"$BINDIR/msgpack2json" "$F/cls_batches.mpk" > "$T/b.jsonl" || fail msgpack2json
+full msgpack2json "$BINDIR/msgpack2json" "$F/cls_batches.mpk"
+full json2msgpack "$BINDIR/json2msgpack" "$T/b.jsonl"
+full predict "$BINDIR/predict" --model "$F/cls" "$F/cls_batches.mpk"
+"$BINDIR/predict" --model "$F/cls" "$F/cls_batches.mpk" > "$T/p.mpk" 2>/dev/null || fail predict
+full glue-metric "$BINDIR/glue-metric" mrpc "$T/p.mpk"
+. "$PT_ROOT/tests/cli/lib_train.sh"
+full tok "$BINDIR/tok" --model "$T/tiny" --task mrpc "$T/dev64.tsv"
+full collate "$BINDIR/collate" "$T/tok.mpk"
+
+# train failing at step 1 (its metric command fails): no output folder
+train_tiny "$T/run" --max-steps 4 --eval "$T/eval.mpk" --eval-strategy steps --eval-steps 1 \
+	--metric false 2> "$T/err" && fail "train with a failing metric succeeded"
+grep -q "metric: 'false' failed" "$T/err" || fail "train: $(cat "$T/err")"
+[ -e "$T/run" ] && fail "a run that saved nothing left $T/run behind: $(ls -a "$T/run")"
+# a folder that was there before stays
+mkdir "$T/pre"
+train_tiny "$T/pre" --max-steps 4 --eval "$T/eval.mpk" --eval-strategy steps --eval-steps 1 \
+	--metric false 2>/dev/null && fail "train with a failing metric succeeded"
+[ -d "$T/pre" ] || fail "train removed a folder it did not create"
+# what resumes stays: checkpoint-1, then the failure at step 2
+train_tiny "$T/run" --max-steps 4 --save-steps 1 --eval "$T/eval.mpk" --eval-strategy steps --eval-steps 2 \
+	--metric false 2>/dev/null && fail "train with a failing metric succeeded"
+[ "$(ls -A "$T/run")" = checkpoint-1 ] || fail "expected checkpoint-1 alone, got: $(ls -a "$T/run")"
+exit 0
