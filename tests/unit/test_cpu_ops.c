@@ -6,6 +6,7 @@
  *   to float rounding (against a double-precision loop), the same bits on
  *   every call, and on one thread the bits of one cblas_sgemm call; for
  *   every transpose, odd sizes, strided operands and beta 0 or 1;
+ *   cpu_sgemm_bias the bits of filling C with the bias and cpu_sgemm;
  * - rows_gather / rows_scatter: the packed rows of a padded batch and back,
  *   every padding row zeroed (including one before the first packed row and
  *   after the last), over stale contents, on both sides of the threading
@@ -158,6 +159,18 @@ static void test_sgemm_split(void **state)
 						assert_true(C1[j] == C0[j]);
 					cpu_sgemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, (float)beta, C2, ldc);
 					assert_memory_equal(C1, C2, sizeof(float) * nc);
+					if (beta) {   /* with a bias row: the bits of C = bias, then cpu_sgemm (1, 1) */
+						float *bias = malloc(sizeof(float) * N);
+						fill(bias, (size_t)N, 4);
+						memcpy(C1, C0, sizeof(float) * nc);
+						memcpy(C2, C0, sizeof(float) * nc);
+						for (int i = 0; i < M; i++)
+							memcpy(C2 + (size_t)i * ldc, bias, sizeof(float) * N);
+						cpu_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 1.0f, C2, ldc);
+						cpu_sgemm_bias(ta, tb, M, N, K, A, lda, B, ldb, bias, C1, ldc);
+						assert_memory_equal(C1, C2, sizeof(float) * nc);
+						free(bias);
+					}
 					/* one thread: exactly one single-threaded sgemm */
 					omp_set_num_threads(1);
 					memcpy(C1, C0, sizeof(float) * nc);

@@ -8,13 +8,10 @@
 static void linear(float *out, int ldo, const float *inp, int ldi, const float *w, const float *bias,
 		   int N, int C, int OC)
 {
-	float beta = 0;
-	if (bias) {
-		for (int i = 0; i < N; i++)
-			memcpy(out + (size_t)i * ldo, bias, sizeof(float) * OC);
-		beta = 1;
-	}
-	cpu_sgemm(0, 1, N, OC, C, 1.0f, inp, ldi, w, C, beta, out, ldo);
+	if (bias)
+		cpu_sgemm_bias(0, 1, N, OC, C, inp, ldi, w, C, bias, out, ldo);
+	else
+		cpu_sgemm(0, 1, N, OC, C, 1.0f, inp, ldi, w, C, 0.0f, out, ldo);
 }
 
 /* db[o] += sum over rows of d[i, o], rows in order (vectorised across o:

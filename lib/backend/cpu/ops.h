@@ -33,6 +33,11 @@ void cpu_layernorm_backward(float *dinp, float *dw, float *db, const float *dout
  * OpenMP threads; cpu_blas_serial makes OpenBLAS single-threaded for good. */
 void cpu_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
 	       const float *B, int ldb, float beta, float *C, int ldc);
+/* cpu_sgemm_bias: C[M,N] = bias (broadcast over the rows) + op(A) op(B),
+ * the same bits as filling C with the bias and calling cpu_sgemm with
+ * alpha = beta = 1, the fill shared among the threads. */
+void cpu_sgemm_bias(int transA, int transB, int M, int N, int K, const float *A, int lda,
+		    const float *B, int ldb, const float *bias, float *C, int ldc);
 void cpu_blas_serial(void);
 
 void cpu_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C, int OC);
