@@ -4,11 +4,17 @@ dropout 0.1 on; attention `sdpa`, transformers' default and what the
 Trainer runs, or `eager`, the plain softmax(QK^T)V modules): zero_grad, forward, backward,
 clip_grad_norm_(1.0), torch.optim.AdamW step at B=8, T=72; then eval-mode
 forward throughput under torch.inference_mode(). Same output format.
+--precision bf16 runs the forward (and the loss) under
+torch.autocast("cpu", dtype=torch.bfloat16), as Trainer(bf16=True) does on
+a CPU (backward outside it, fp32 weights and optimizer), and predict under
+inference_mode + the same autocast.
 
     python torch_step.py [--steps N] [--warmup W] [--batches P] [--threads 2]
                          [--shape base|minilm] [--layers L] [--attn sdpa|eager]
+                         [--precision fp32|bf16]
 """
 import argparse
+import contextlib
 import resource
 import statistics
 import time
@@ -26,7 +32,10 @@ def main():
     ap.add_argument("--shape", choices=["base", "minilm"], default="base")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--attn", choices=["sdpa", "eager"], default="sdpa")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     a = ap.parse_args()
+    amp = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if a.precision == "bf16" \
+        else contextlib.nullcontext
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     B, T = 8, 72
@@ -51,7 +60,8 @@ def main():
     for i in range(a.warmup + a.steps):
         t0 = time.perf_counter()
         opt.zero_grad()
-        loss = model(**batch).loss
+        with amp():
+            loss = model(**batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -61,14 +71,14 @@ def main():
     model.eval()
     pb = {k: v for k, v in batch.items() if k != "labels"}
     ts = []
-    with torch.inference_mode():
+    with torch.inference_mode(), amp():
         model(**pb)
         for _ in range(a.batches):
             t0 = time.perf_counter()
             model(**pb)
             ts.append(time.perf_counter() - t0)
     pred = statistics.median(ts)
-    print(f"shape {a.shape}\nlayers {layers}\nbatch {B}x{T}\nattn {a.attn}")
+    print(f"shape {a.shape}\nlayers {layers}\nbatch {B}x{T}\nattn {a.attn}\nprecision {a.precision}")
     print(f"step_ms {step * 1e3:.1f}")
     print(f"step_examples_per_s {B / step:.2f}")
     print(f"loss_last {loss.item():.4f}")
