@@ -105,3 +105,37 @@ int batch_read(pt_reader *r, batch_buf *bb, const bert_config *c)
 	bb->examples += (long)B;
 	return 1;
 }
+
+void batch_set_load(batch_set *s, const char *path, const bert_config *c)
+{
+	memset(s, 0, sizeof *s);
+	pt_reader *r = rec_open(path);
+	batch_buf bb;
+	batch_init(&bb);
+	s->has_labels = 1;
+	while (batch_read(r, &bb, c)) {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? 2 * s->cap : 256;
+			s->v = pt_realloc(s->v, s->cap * sizeof *s->v);
+		}
+		/* the struct owns heap buffers that its view points into: moving
+		 * the struct keeps the view valid; bb starts afresh */
+		s->v[s->n++] = bb;
+		if (bb.b.B > s->max_rows)
+			s->max_rows = bb.b.B;
+		s->rows += bb.b.B;
+		s->has_labels &= bb.has_labels;
+		long seen = bb.examples;
+		batch_init(&bb);
+		bb.examples = seen;
+	}
+	rec_close(r);
+}
+
+void batch_set_free(batch_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		batch_free(&s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}

@@ -39,4 +39,19 @@ int batch_read(pt_reader *r, batch_buf *bb, const bert_config *c);
 /* Frees the buffers; bb may be reused after batch_init. */
 void batch_free(batch_buf *bb);
 
+/* Every batch of an input, kept in memory (train reads its input once). */
+typedef struct {
+	batch_buf *v;     /* each owns its buffers; v[i].b is the bert_batch */
+	size_t n, cap;
+	int max_rows;     /* largest B */
+	long rows;        /* examples */
+	int has_labels;   /* every batch has labels */
+} batch_set;
+
+/* Reads every batch of path (NULL or "-": stdin) into s, checked against c
+ * as batch_read does. Dies on any bad record. */
+void batch_set_load(batch_set *s, const char *path, const bert_config *c);
+/* Frees the batches; s is zeroed. */
+void batch_set_free(batch_set *s);
+
 #endif

@@ -1,5 +1,6 @@
 /* checkpoint: load/save Hugging Face model folders. */
 #include "checkpoint.h"
+#include "ckpt_dir.h"
 #include "backend/backend.h"
 #include "backend/device.h"
 #include "safetensors.h"
@@ -292,27 +293,6 @@ void checkpoint_save(bert_model *m, const bert_config *c, const char *out_dir, c
 {
 	char *tmp = ckpt_dir_begin(out_dir);
 	checkpoint_write(m, c, tmp, src_model_dir);
-	ckpt_dir_commit(tmp, out_dir);
+	ckpt_dir_commit(tmp, out_dir, NULL);
 	free(tmp);
-}
-
-int ckpt_copy_file(const char *src_dir, const char *dir, const char *name)
-{
-	char *src = pt_path_join(src_dir, name);
-	struct stat st;
-	if (stat(src, &st) != 0) {
-		free(src);
-		return 0;
-	}
-	size_t len;
-	char *data = pt_read_file(src, &len);
-	if (!data)
-		pt_die("%s: cannot read: %s", src, strerror(errno));
-	char *dst = pt_path_join(dir, name);
-	if (pt_write_file_atomic(dst, data, len) != 0)
-		pt_die("%s: cannot write: %s", dst, strerror(errno));
-	free(dst);
-	free(data);
-	free(src);
-	return 1;
 }

@@ -48,29 +48,7 @@ void checkpoint_save(bert_model *m, const bert_config *c, const char *out_dir, c
  * atomically as a set (each file is: temp + rename): for callers that add
  * files and commit the folder themselves (train's checkpoint-N/). */
 void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, const char *src_model_dir);
-/* Starts writing the folder out_dir: creates and returns a new empty
- * hidden folder beside it (".NAME.tmp.PID"; free() it), after removing
- * temporary folders that killed runs left for the same NAME. Until
- * ckpt_dir_commit, the temporary folder is removed if the process exits
- * (pt_die included). */
-char *ckpt_dir_begin(const char *out_dir);
 
-/* Copies the file src_dir/name into dir (fsynced) when it exists; returns 1
- * if copied, 0 if absent. Dies on a read or write error. */
-int ckpt_copy_file(const char *src_dir, const char *dir, const char *name);
-
-/* Makes tmp (from ckpt_dir_begin, its files complete) the folder out_dir:
- * fsyncs tmp, then renames it into place. An existing out_dir is swapped
- * out atomically (renameat2 RENAME_EXCHANGE, else two renames) and removed;
- * its subfolders named checkpoint-* are moved into the new folder first.
- * Refuses (dies) to replace an existing out_dir that is not a folder, or a
- * non-empty folder without config.json, model.safetensors,
- * model.safetensors.index.json or trainer_state.json, so a mistyped path
- * never deletes unrelated files. */
-void ckpt_dir_commit(const char *tmp, const char *out_dir);
-
-/* Removes path and everything below it; 0, or -1 with errno set. */
-int ckpt_rm_tree(const char *path);
 /* The message's one-liner: the Python command that converts a folder's
  * pytorch_model.bin to model.safetensors. */
 extern const char ckpt_convert_hint[];

@@ -1,10 +1,6 @@
-/* ckpt_dir: write a folder atomically (declared in checkpoint.h).
- *
- * ckpt_dir_begin makes ".NAME.tmp.PID" beside the target; the caller fills
- * it; ckpt_dir_commit fsyncs and renames it into place. Temporary folders
- * still open at exit are removed by an atexit hook, and folders left by
- * killed processes (their PID no longer running) by the next begin. */
-#include "checkpoint.h"
+/* ckpt_dir: folders written atomically, and a run's checkpoint-N folders
+ * (contracts in ckpt_dir.h). */
+#include "ckpt_dir.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -32,7 +28,6 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return remove(path);
 }
 
-/* rm -rf path; 0 on success. */
 int ckpt_rm_tree(const char *path)
 {
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -195,7 +190,28 @@ static void carry_checkpoints(const char *old, const char *dst)
 	closedir(d);
 }
 
-void ckpt_dir_commit(const char *tmp, const char *out_dir)
+/* Renames the listed files present in tmp into out_dir, in order, then
+ * removes tmp. */
+static void commit_files(const char *tmp, const char *out_dir, const char *const *files)
+{
+	for (size_t i = 0; files[i]; i++) {
+		char *a = pt_path_join(tmp, files[i]), *b = pt_path_join(out_dir, files[i]);
+		if (access(a, F_OK) == 0 && rename(a, b) != 0)
+			pt_die("%s: cannot rename into place: %s", b, strerror(errno));
+		free(a);
+		free(b);
+	}
+	if (rmdir(tmp) != 0)
+		pt_warn("%s: cannot remove: %s", tmp, strerror(errno));
+	int fd = open(out_dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Makes tmp the folder out_dir, swapping out an existing one. */
+static void commit_whole(const char *tmp, const char *out_dir)
 {
 	char *parent, *base;
 	split_path(out_dir, &parent, &base);
@@ -230,7 +246,107 @@ void ckpt_dir_commit(const char *tmp, const char *out_dir)
 			pt_warn("%s: could not remove the replaced folder: %s", tmp, strerror(errno));
 	}
 	fsync_path(parent);
-	forget_pending(tmp);
 	free(parent);
 	free(base);
+}
+
+void ckpt_dir_commit(const char *tmp, const char *out_dir, const char *const *files)
+{
+	if (files)
+		commit_files(tmp, out_dir, files);
+	else
+		commit_whole(tmp, out_dir);
+	forget_pending(tmp);
+}
+
+int ckpt_copy_file(const char *src_dir, const char *dir, const char *name)
+{
+	char *src = pt_path_join(src_dir, name);
+	struct stat st;
+	if (stat(src, &st) != 0) {
+		free(src);
+		return 0;
+	}
+	size_t len;
+	char *data = pt_read_file(src, &len);
+	if (!data)
+		pt_die("%s: cannot read: %s", src, strerror(errno));
+	char *dst = pt_path_join(dir, name);
+	if (pt_write_file_atomic(dst, data, len) != 0)
+		pt_die("%s: cannot write: %s", dst, strerror(errno));
+	free(dst);
+	free(data);
+	free(src);
+	return 1;
+}
+
+/* ---- a run folder's checkpoint-N ---- */
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+int ckpt_dir_steps(const char *run_dir, long **steps, size_t *n)
+{
+	*steps = NULL;
+	*n = 0;
+	DIR *d = opendir(run_dir);
+	if (!d)
+		return -1;
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long s;
+		if (strncmp(de->d_name, "checkpoint-", 11) != 0 || pt_parse_long(de->d_name + 11, &s) != 0 ||
+		    s < 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*steps = pt_realloc(*steps, cap * sizeof **steps);
+		}
+		(*steps)[(*n)++] = s;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*steps, *n, sizeof **steps, cmp_long);
+	return 0;
+}
+
+char *ckpt_dir_checkpoint(const char *run_dir, long step)
+{
+	char name[64];
+	snprintf(name, sizeof name, "checkpoint-%ld", step);
+	return pt_path_join(run_dir, name);
+}
+
+char *ckpt_dir_last(const char *run_dir)
+{
+	long *steps;
+	size_t n;
+	if (ckpt_dir_steps(run_dir, &steps, &n) != 0)
+		return NULL;
+	if (n == 0) {
+		errno = 0;
+		return NULL;
+	}
+	char *p = ckpt_dir_checkpoint(run_dir, steps[n - 1]);
+	free(steps);
+	return p;
+}
+
+void ckpt_dir_rotate(const char *run_dir, int keep)
+{
+	long *steps;
+	size_t n;
+	if (keep <= 0 || ckpt_dir_steps(run_dir, &steps, &n) != 0)
+		return;
+	for (size_t i = 0; i + (size_t)keep < n; i++) {
+		char *p = ckpt_dir_checkpoint(run_dir, steps[i]);
+		if (ckpt_rm_tree(p) != 0)
+			pt_warn("%s: could not remove old checkpoint: %s", p, strerror(errno));
+		free(p);
+	}
+	free(steps);
 }

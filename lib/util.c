@@ -234,6 +234,26 @@ fail:;
 	return -1;
 }
 
+FILE *pt_memfile_open(pt_memfile *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	if (!m->f)
+		pt_die("out of memory");
+	return m->f;
+}
+
+void pt_memfile_commit(pt_memfile *m, const char *path)
+{
+	fclose(m->f);   /* sets buf and len */
+	if (pt_write_file_atomic(path, m->buf, m->len) != 0)
+		pt_die("%s: cannot write: %s", path, strerror(errno));
+	free(m->buf);
+	m->f = NULL;
+	m->buf = NULL;
+}
+
 char *pt_path_join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;

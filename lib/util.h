@@ -67,6 +67,18 @@ void pt_output_commit(void);
  * rename). Returns 0, or -1 with errno set and nothing left behind. */
 int pt_write_file_atomic(const char *path, const void *data, size_t n);
 
+/* A small file composed in memory, then written whole: pt_memfile_open
+ * returns a stream to print into (dies when out of memory);
+ * pt_memfile_commit closes it and writes its bytes to path with
+ * pt_write_file_atomic, then frees them. Dies on a write error. */
+typedef struct {
+	FILE *f;
+	char *buf;
+	size_t len;
+} pt_memfile;
+FILE *pt_memfile_open(pt_memfile *m);
+void pt_memfile_commit(pt_memfile *m, const char *path);
+
 /* "dir/name" in a new buffer (free() it). */
 char *pt_path_join(const char *dir, const char *name);
 

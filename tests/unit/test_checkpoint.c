@@ -26,6 +26,7 @@
 #include "batch.h"
 #include "bert.h"
 #include "checkpoint.h"
+#include "ckpt_dir.h"
 #include "config.h"
 #include "predict.h"
 #include "record.h"

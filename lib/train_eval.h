@@ -1,0 +1,20 @@
+/* train_eval: the Trainer's evaluation, with compute_metrics as a process. */
+#ifndef PT_TRAIN_EVAL_H
+#define PT_TRAIN_EVAL_H
+
+#include "batch.h"
+#include "bert.h"
+#include "config.h"
+#include "train_log.h"
+
+/* Runs m (created from c) over the batches of eval without dropout and adds
+ * to e: eval_loss (the mean over the examples of the batches with labels;
+ * absent when none has), then, when metric_cmd is not NULL, eval_KEY for
+ * each number KEY of the JSON object that metric_cmd prints when fed the
+ * prediction records (predict_write_batch) on stdin, then eval_runtime and
+ * eval_samples_per_second. Dies when metric_cmd cannot run, fails, or
+ * prints no JSON object. */
+void train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
+		    const char *metric_cmd, log_entry *e);
+
+#endif

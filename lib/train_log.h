@@ -1,0 +1,61 @@
+/* train_log: the trainer's log entries, its history, and the progress bar.
+ *
+ * An entry is a few named numbers ({"loss": .., "step": ..}), printed as
+ * Python prints them (pyfloat), so that the JSON Lines on stderr,
+ * trainer_state.json's log_history and log.tsv read as the Trainer's. */
+#ifndef PT_TRAIN_LOG_H
+#define PT_TRAIN_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json_t;
+
+#define LOG_MAX_KEYS 24
+typedef struct {
+	int n;
+	char key[LOG_MAX_KEYS][48];
+	double val[LOG_MAX_KEYS];
+	int is_int[LOG_MAX_KEYS];   /* printed as an integer */
+} log_entry;
+
+typedef struct {
+	log_entry *v;               /* the history, oldest first */
+	size_t n, cap;
+	int progress_shown;         /* a progress line is on stderr */
+} train_log;
+
+/* Adds key = v to e (key truncated to 47 bytes); ignored when e already
+ * holds LOG_MAX_KEYS numbers. */
+void log_put(log_entry *e, const char *key, double v, int is_int);
+
+/* Writes e as one JSON object (no newline) to f. */
+void log_write_json(FILE *f, const log_entry *e);
+
+/* Appends a copy of e to the history. */
+void train_log_append(train_log *l, const log_entry *e);
+
+/* Prints e as a JSON line on stderr (clearing the progress line first) and
+ * appends it to the history. */
+void train_log_emit(train_log *l, const log_entry *e);
+
+/* Appends the entries of a JSON array of objects (trainer_state.json's
+ * log_history) to the history: their numeric fields, integers kept as
+ * integers; other fields and non-objects are skipped. */
+void train_log_load(train_log *l, const struct json_t *history);
+
+/* Writes log.tsv at path atomically: "step<TAB>key<TAB>value" for every
+ * number of every entry but step and epoch, for gnuplot. Dies on a write
+ * error. */
+void train_log_write_tsv(const train_log *l, const char *path);
+
+/* Frees the history; l may be reused after zeroing. */
+void train_log_free(train_log *l);
+
+/* The progress bar on stderr: "NN% [###   ] step/total  R it/s  eta MmSSs",
+ * redrawn in place; train_progress_clear erases it before other output. */
+void train_progress_show(train_log *l, int64_t step, int64_t total, double t_start);
+void train_progress_clear(train_log *l);
+
+#endif
