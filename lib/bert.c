@@ -243,19 +243,13 @@ static void check_own(const bert_model *m, const bert_param *p, const char *fn)
 void bert_param_get(bert_model *m, const bert_param *p, float *host)
 {
 	check_own(m, p, "bert_param_get");
-	if (m->be == &pt_cpu_backend)
-		memcpy(host, p->data, p->numel * sizeof(float));
-	else
-		m->be->to_host(host, p->data, p->numel * sizeof(float));
+	m->be->to_host(host, p->data, p->numel * sizeof(float));
 }
 
 void bert_param_set(bert_model *m, const bert_param *p, const float *host)
 {
 	check_own(m, p, "bert_param_set");
-	if (m->be == &pt_cpu_backend)
-		memmove(p->data, host, p->numel * sizeof(float));
-	else
-		m->be->to_device(p->data, host, p->numel * sizeof(float));
+	m->be->to_device(p->data, host, p->numel * sizeof(float));
 }
 
 void bert_zero_grad(bert_model *m)
@@ -274,7 +268,7 @@ void bert_init_param(bert_param *p, const bert_config *c, uint64_t seed)
 	/* Drawn on the host with the CPU backend, so every backend gets the
 	 * same bits; written in place on the CPU, else copied in. */
 	const pt_backend *be = &pt_cpu_backend;
-	int on_cpu = p->model->be == &pt_cpu_backend;
+	int on_cpu = p->model->be->is_host;
 	float *x = on_cpu ? p->data : pt_malloc(p->numel * sizeof(float));
 	if (strstr(p->name, "LayerNorm"))
 		be->fill(x, p->numel, ends_with(p->name, ".weight") ? 1.0f : 0.0f);

@@ -53,8 +53,9 @@ void bert_set_loss_scale(bert_model *m, float s);
 const bert_config *bert_get_config(const bert_model *m);   /* the model's copy (no id2label/json) */
 const struct pt_backend *bert_get_backend(const bert_model *m);   /* the ops the model runs on (lib/backend/backend.h) */
 
-/* Host copies of one parameter's values: host [p->numel] floats. p must be
- * one of m's parameters. On the CPU backend a memcpy; else a backend copy. */
+/* Host copies of one parameter's values: host [p->numel] floats, copied
+ * with the backend's to_host/to_device. p must be one of m's parameters
+ * (dies otherwise). */
 void bert_param_get(bert_model *m, const bert_param *p, float *host);
 void bert_param_set(bert_model *m, const bert_param *p, const float *host);
 

@@ -202,7 +202,7 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
 	size_t n = st_count(f), np = bert_param_count(m);
 	char *loaded = pt_calloc(np, 1);
 	/* host staging for a device backend; on the CPU, tensors are converted in place */
-	int on_cpu = bert_get_backend(m) == &pt_cpu_backend;
+	int on_cpu = bert_get_backend(m)->is_host;
 	float *host = NULL;
 	size_t host_cap = 0;
 	name_list unused = {0}, fresh = {0};

@@ -13,7 +13,7 @@ static const pt_cuda_api *nccl;   /* the CUDA plugin, when it reduces with NCCL 
 void grad_sync_init(const pt_backend *be, const char *how)
 {
 	sync_be = be;
-	int gpu = be != &pt_cpu_backend;
+	int gpu = !be->is_host;
 	const pt_cuda_api *api = pt_cuda_loaded();
 	int have_nccl = gpu && api && be == api->backend && api->nccl_init;
 	if (!how || strcmp(how, "auto") == 0) {
@@ -46,7 +46,7 @@ int grad_sync_active(void)
 
 const char *grad_sync_describe(void)
 {
-	return use_nccl ? "NCCL all-reduce" : sync_be && sync_be != &pt_cpu_backend ? "MPI_Allreduce via host memory"
+	return use_nccl ? "NCCL all-reduce" : sync_be && !sync_be->is_host ? "MPI_Allreduce via host memory"
 									   : "MPI_Allreduce";
 }
 
@@ -56,7 +56,7 @@ void grad_sync_sum(float *g, size_t n)
 		nccl->nccl_allreduce_sum(g, n);
 		return;
 	}
-	if (!sync_be || sync_be == &pt_cpu_backend) {
+	if (!sync_be || sync_be->is_host) {
 		dist_allreduce_sum_f32(g, n);
 		return;
 	}

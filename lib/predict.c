@@ -181,7 +181,7 @@ void predict_report(FILE *f, const predict_stats *st)
 const pt_backend *predict_device(const char *name)
 {
 	const pt_backend *be = pt_device_select(name);
-	if (be != &pt_cpu_backend)
+	if (!be->is_host)
 		pt_warn("device: %s", pt_device_describe(be));
 	return be;
 }

@@ -92,7 +92,7 @@ static void train_setup(trainer *t, const train_opts *o)
 	memset(t, 0, sizeof *t);
 	t->o = o;
 	const pt_backend *be = pt_device_select(o->device ? o->device : "cpu");
-	if (dist_rank() == 0 && be != &pt_cpu_backend)
+	if (dist_rank() == 0 && !be->is_host)
 		pt_warn("device: %s", pt_device_describe(be));
 	grad_sync_init(be, o->allreduce);
 	pt_device_set_precision(be, o->precision);

@@ -23,6 +23,9 @@ typedef enum { PT_FP32, PT_TF32, PT_BF16, PT_FP16 } pt_precision;
 
 typedef struct pt_backend {
 	const char *name;
+	/* 1 when tensors live in host memory (the CPU may read and write them
+	 * directly, and to_host/to_device are plain copies), 0 for device memory */
+	int is_host;
 
 	/* memory: zeroed allocation (dies on failure), release, copies */
 	void *(*alloc)(size_t bytes);

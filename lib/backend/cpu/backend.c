@@ -4,6 +4,7 @@
 
 const pt_backend pt_cpu_backend = {
 	.name = "cpu",
+	.is_host = 1,
 	.alloc = cpu_alloc,
 	.release = cpu_release,
 	.to_device = cpu_copy,

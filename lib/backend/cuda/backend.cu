@@ -77,6 +77,7 @@ cublasHandle_t cuda_blas(void)
 
 extern "C" const pt_backend pt_cuda_backend = {
 	/* .name = */ "cuda",
+	/* .is_host = */ 0,
 	/* .alloc = */ cu_alloc,
 	/* .release = */ cu_release,
 	/* .to_device = */ cu_to_device,
