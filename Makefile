@@ -101,7 +101,7 @@ check-cuda: $(CUDA_TEST) all $(TOOL_TEST_BIN)
 	elif [ $$rc -eq 77 ]; then echo "check-cuda: cuda_model SKIPPED (not run)"; [ -z "$(REQUIRE_GPU)" ]; \
 	else echo "check-cuda: cuda_model FAILED"; exit 1; fi
 
-.PHONY: all check check-fast units deps demo bench install clean check-cuda
+.PHONY: all check check-fast units deps demo bench install clean check-cuda fuzz fuzz-build fuzz-replay
 all: $(BINS)
 
 # Objects are written to a temporary name first so that concurrent or
@@ -138,6 +138,7 @@ check: deps
 	@O=$(O) BINDIR=$(BINDIR) tests/run.sh
 	$(MAKE) $(PAR) O=build-san BINDIR=build-san/bin CFLAGS="$(SAN_FLAGS)" all units
 	@PT_SANITIZE=1 O=build-san BINDIR=build-san/bin tests/run.sh
+	$(MAKE) $(PAR) fuzz-replay
 
 # Quick loop for development: normal build and tests only.
 check-fast: all units
@@ -148,6 +149,73 @@ units: $(UNIT_BIN) $(TOOL_TEST_BIN)
 $(O)/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(O)/tests/tools
 	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+# Fuzzing (tests/fuzz/README.md): one harness per parser, tests/fuzz/fuzz_*.c,
+# built with ASan+UBSan into $(FUZZ_O)/bin against a library of the parsers
+# compiled the same way. With clang's libFuzzer (libclang-rt-dev) they are
+# libFuzzer targets; with another compiler (FUZZ_CC=gcc) they are linked with
+# tests/fuzz/driver.c, which runs the files it is given. `make fuzz` runs
+# each target FUZZ_SECONDS seconds from its seed corpus
+# (tests/fuzz/corpus/NAME, new inputs kept in $(FUZZ_O)/corpus/NAME);
+# `make fuzz-replay` (part of `make check`) runs every corpus file once.
+FUZZ_CC  ?= $(if $(shell command -v clang 2>/dev/null),clang,$(CC))
+FUZZ_O   := build-fuzz/$(notdir $(FUZZ_CC))
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(addprefix $(FUZZ_O)/bin/,$(FUZZ_NAMES))
+# The parsers the harnesses reach (nothing of the model, backends or OpenMP).
+FUZZ_LIB_SRC := lib/util.c lib/record.c lib/batch.c lib/collate.c lib/rng.c lib/jsonconv.c \
+	lib/pyfloat.c lib/safetensors.c lib/config.c lib/metrics.c $(wildcard lib/text/*.c)
+FUZZ_LIB := $(FUZZ_O)/libpipetune-fuzz.a
+# Evaluated only by the fuzz targets: can FUZZ_CC link a libFuzzer target?
+FUZZ_LIBFUZZER = $(eval FUZZ_LIBFUZZER := $(FUZZ_LIBFUZZER_TEST))$(FUZZ_LIBFUZZER)
+FUZZ_LIBFUZZER_TEST = $(shell printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+	$(FUZZ_CC) -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null && echo yes)
+FUZZ_SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 $(WARN) $(FUZZ_SAN) $(if $(FUZZ_LIBFUZZER),-fsanitize=fuzzer-no-link) \
+	-D_GNU_SOURCE -Ilib $(PKG_CFLAGS)
+# fz_call (tests/fuzz/fuzz.c) tracks descriptors and mappings through these.
+FUZZ_WRAP := -Wl,--wrap=open,--wrap=close,--wrap=mmap,--wrap=munmap
+
+$(FUZZ_O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
+
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ_O)/%.o,$(FUZZ_LIB_SRC))
+	@rm -f $@.tmp
+	ar rcs $@.tmp $^ && mv $@.tmp $@
+
+$(FUZZ_O)/bin/%: $(FUZZ_O)/tests/fuzz/%.o $(FUZZ_O)/tests/fuzz/fuzz.o $(FUZZ_LIB) \
+		$(if $(FUZZ_LIBFUZZER),,$(FUZZ_O)/tests/fuzz/driver.o)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(if $(FUZZ_LIBFUZZER),-fsanitize=fuzzer) $^ -o $@.tmp \
+		$(FUZZ_WRAP) $(PKG_LIBS) -lm && mv $@.tmp $@
+
+fuzz-build: $(FUZZ_BINS)
+.SECONDARY: $(patsubst %,$(FUZZ_O)/tests/fuzz/%.o,$(FUZZ_NAMES) fuzz driver)
+
+fuzz-replay: fuzz-build
+	@export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	for t in $(FUZZ_NAMES); do \
+		n=$$(ls tests/fuzz/corpus/$$t | wc -l); \
+		$(FUZZ_O)/bin/$$t tests/fuzz/corpus/$$t/* >$(FUZZ_O)/replay-$$t.log 2>&1 || \
+			{ tail -n 40 $(FUZZ_O)/replay-$$t.log; echo "fuzz-replay: $$t FAILED"; exit 1; }; \
+		echo "fuzz-replay: $$t: $$n inputs, no crash, no leak"; \
+	done
+
+fuzz: fuzz-build
+	@[ -n "$(FUZZ_LIBFUZZER)" ] || { echo "make fuzz: $(FUZZ_CC) cannot link libFuzzer targets (install clang and libclang-rt-dev: tests/install-deps.sh)"; exit 1; }
+	@failed=; for t in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_O)/corpus/$$t $(FUZZ_O)/crashes; \
+		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+		echo "make fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_O)/bin/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_O)/crashes/$$t- $$dict \
+			$(FUZZ_O)/corpus/$$t tests/fuzz/corpus/$$t >$(FUZZ_O)/fuzz-$$t.log 2>&1; rc=$$?; \
+		grep -E '^#[0-9]+.*DONE|^stat::(number_of_executed_units|new_units_added)' $(FUZZ_O)/fuzz-$$t.log; \
+		[ $$rc -eq 0 ] || { tail -n 40 $(FUZZ_O)/fuzz-$$t.log; failed="$$failed $$t"; }; \
+	done; \
+	[ -z "$$failed" ] || { echo "make fuzz: FAILED:$$failed (logs: $(FUZZ_O)/fuzz-NAME.log)"; exit 1; }
 
 # The course recipe (chapter 3) on MRPC with a small pretrained BERT:
 # tokenize, collate, fine-tune 3 epochs with evaluation after each, predict,
@@ -171,6 +239,6 @@ install: all
 	for b in $(BINS); do scripts/manpage.sh $$b > $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$b).1 || exit 1; done
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) $(FUZZ_O) -name '*.d' 2>/dev/null)

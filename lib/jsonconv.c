@@ -233,6 +233,7 @@ void jsonconv_record(pt_jbuf *b, const pt_record *rec, const pt_json_opts *opts)
 
 struct pt_jreader {
 	FILE *fp;
+	int own_fp;          /* jr_close closes fp */
 	char *name;
 	char *line;          /* getline buffer */
 	size_t line_cap;
@@ -252,9 +253,16 @@ pt_jreader *jr_open(const char *path)
 		if (!fp)
 			pt_die("%s: cannot open: %s", path, strerror(errno));
 	}
+	pt_jreader *r = jr_open_stream(fp, fp == stdin ? "<stdin>" : path);
+	r->own_fp = fp != stdin;
+	return r;
+}
+
+pt_jreader *jr_open_stream(FILE *fp, const char *name)
+{
 	pt_jreader *r = pt_calloc(1, sizeof *r);
 	r->fp = fp;
-	r->name = pt_strdup(fp == stdin ? "<stdin>" : path);
+	r->name = pt_strdup(name);
 	return r;
 }
 
@@ -262,7 +270,7 @@ void jr_close(pt_jreader *r)
 {
 	if (!r)
 		return;
-	if (r->fp != stdin)
+	if (r->own_fp)
 		fclose(r->fp);
 	free(r->name);
 	free(r->line);

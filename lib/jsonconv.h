@@ -62,6 +62,8 @@ void jbuf_free(pt_jbuf *b);
 typedef struct pt_jreader pt_jreader;
 /* Opens path ("-" or NULL: stdin); dies if it cannot. */
 pt_jreader *jr_open(const char *path);
+/* Reads from fp, named name in messages; jr_close does not close fp. */
+pt_jreader *jr_open_stream(FILE *fp, const char *name);
 /* Converts the next object onto w. Returns 1, or 0 at end of input. Dies
  * with "FILE: line L, column C: what" on invalid JSON, a top-level value
  * that is not an object, duplicate keys, or integers out of int64 range. */

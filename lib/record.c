@@ -14,6 +14,7 @@ struct pt_reader {
 	msgpack_unpacked res;
 	long count;     /* records returned so far */
 	int eof;
+	int own_fp;     /* rec_close closes fp */
 };
 
 pt_reader *rec_open(const char *path)
@@ -25,9 +26,16 @@ pt_reader *rec_open(const char *path)
 		if (!fp)
 			pt_die("%s: cannot open: %s", path, strerror(errno));
 	}
+	pt_reader *r = rec_open_stream(fp, fp == stdin ? "<stdin>" : path);
+	r->own_fp = fp != stdin;
+	return r;
+}
+
+pt_reader *rec_open_stream(FILE *fp, const char *name)
+{
 	pt_reader *r = pt_calloc(1, sizeof *r);
 	r->fp = fp;
-	r->name = pt_strdup(fp == stdin ? "<stdin>" : path);
+	r->name = pt_strdup(name);
 	if (!msgpack_unpacker_init(&r->up, READ_CHUNK))
 		pt_die("out of memory");
 	msgpack_unpacked_init(&r->res);
@@ -83,7 +91,7 @@ void rec_close(pt_reader *r)
 		return;
 	msgpack_unpacked_destroy(&r->res);
 	msgpack_unpacker_destroy(&r->up);
-	if (r->fp && r->fp != stdin)
+	if (r->own_fp)
 		fclose(r->fp);
 	free(r->name);
 	free(r);

@@ -29,6 +29,9 @@ typedef struct {
 
 /* Opens path for reading records ("-" or NULL: stdin). Dies if it cannot. */
 pt_reader *rec_open(const char *path);
+/* Reads records from fp, named name in messages; fp stays the caller's
+ * (rec_close does not close it). */
+pt_reader *rec_open_stream(FILE *fp, const char *name);
 /* Reads the next record into *rec. Returns 1, or 0 at a clean end of input.
  * Dies on a parse error, a truncated last record, or a record that is not a
  * map. The record stays valid until the next call (which frees it). */

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages that the build and the tests need, when one is
 # missing. Idempotent and quiet when everything is there already.
+# clang + libclang-rt-dev: libFuzzer and clang's UBSan for the fuzzing
+# harnesses (tests/fuzz/), whose corpus `make check` replays.
 set -e
 PKGS="build-essential pkg-config libutf8proc-dev libmsgpack-dev libjansson-dev
-libopenblas-dev libcmocka-dev openmpi-bin libopenmpi-dev gnuplot-nox help2man"
+libopenblas-dev libcmocka-dev openmpi-bin libopenmpi-dev gnuplot-nox help2man
+clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
