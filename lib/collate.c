@@ -49,7 +49,8 @@ static char *key_str(const pt_record *rec, const msgpack_object *k)
 	if (k->type != MSGPACK_OBJECT_STR)
 		rec_die(rec, NULL, "a key is %s, expected a string", msgpack_type_name(k));
 	char *s = pt_malloc(k->via.str.size + 1);
-	memcpy(s, k->via.str.ptr, k->via.str.size);
+	if (k->via.str.size)   /* the empty key's ptr is NULL */
+		memcpy(s, k->via.str.ptr, k->via.str.size);
 	s[k->via.str.size] = '\0';
 	return s;
 }
@@ -111,7 +112,8 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 	size_t cap = 0;
 	ex->len = rec_int_array(rec, "input_ids", &buf, &cap);
 	ex->seq[SEQ_IDS] = pt_malloc((ex->len ? ex->len : 1) * NSEQ * sizeof(int32_t));
-	memcpy(ex->seq[SEQ_IDS], buf, ex->len * sizeof(int32_t));
+	if (ex->len)   /* buf stays NULL for an empty row */
+		memcpy(ex->seq[SEQ_IDS], buf, ex->len * sizeof(int32_t));
 	for (int q = 1; q < NSEQ; q++) {
 		ex->seq[q] = ex->seq[SEQ_IDS] + (size_t)q * ex->len;
 		const msgpack_object *o = rec_field(rec, seq_keys[q]);
@@ -125,7 +127,8 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 		size_t n = rec_int_array(rec, seq_keys[q], &buf, &cap);
 		if (n != ex->len)
 			rec_die(rec, seq_keys[q], "has %zu elements, input_ids has %zu", n, ex->len);
-		memcpy(ex->seq[q], buf, n * sizeof(int32_t));
+		if (n)
+			memcpy(ex->seq[q], buf, n * sizeof(int32_t));
 	}
 	free(buf);
 	for (int q = 0; q < NSEQ; q++)
@@ -153,7 +156,8 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 		ex->val[j] = *v;
 		if (v->type == MSGPACK_OBJECT_STR) {
 			char *p = pt_malloc(v->via.str.size ? v->via.str.size : 1);
-			memcpy(p, v->via.str.ptr, v->via.str.size);
+			if (v->via.str.size)   /* msgpack-c's empty strings have a NULL ptr */
+				memcpy(p, v->via.str.ptr, v->via.str.size);
 			ex->val[j].via.str.ptr = p;
 		}
 		found++;

@@ -1,5 +1,6 @@
 #include "jsonconv.h"
 #include "pyfloat.h"
+#include "text/textinput.h"
 #include "util.h"
 
 #include <errno.h>
@@ -22,8 +23,11 @@ static void reserve(pt_jbuf *b, size_t more)
 	}
 }
 
+/* s may be NULL when n is 0 (msgpack-c's empty strings). */
 static void put(pt_jbuf *b, const char *s, size_t n)
 {
+	if (n == 0)
+		return;
 	reserve(b, n);
 	memcpy(b->p + b->n, s, n);
 	b->n += n;
@@ -111,8 +115,19 @@ static void put_str(pt_jbuf *b, const char *s, size_t n)
 		}
 		put(b, esc, 2);
 	}
-	put(b, s + start, n - start);
+	if (n > start)
+		put(b, s + start, n - start);
 	putc_(b, '"');
+}
+
+/* A msgpack string as a JSON string; JSON text is UTF-8, so a string that
+ * is not dies naming the record. */
+static void put_text(pt_jbuf *b, const msgpack_object *o, const pt_record *rec)
+{
+	size_t bad = ti_utf8_check(o->via.str.ptr, o->via.str.size);
+	if (bad)
+		rec_die(rec, NULL, "a string is not valid UTF-8 (at its byte %zu); JSON text must be UTF-8", bad);
+	put_str(b, o->via.str.ptr, o->via.str.size);
 }
 
 static void newline(pt_jbuf *b, int depth)
@@ -170,7 +185,7 @@ static void put_obj(pt_jbuf *b, const msgpack_object *o, int depth, const pt_rec
 		return;
 	case MSGPACK_OBJECT_FLOAT32: jsonconv_f32(b, (float)o->via.f64); return;
 	case MSGPACK_OBJECT_FLOAT64: jsonconv_f64(b, o->via.f64); return;
-	case MSGPACK_OBJECT_STR: put_str(b, o->via.str.ptr, o->via.str.size); return;
+	case MSGPACK_OBJECT_STR: put_text(b, o, rec); return;
 	case MSGPACK_OBJECT_ARRAY: {
 		const msgpack_object_array *a = &o->via.array;
 		int lines = pretty && !flat_array(a);
@@ -199,7 +214,7 @@ static void put_obj(pt_jbuf *b, const msgpack_object *o, int depth, const pt_rec
 				put(b, pretty ? "," : ", ", pretty ? 1 : 2);
 			if (pretty)
 				newline(b, depth + 1);
-			put_str(b, k->via.str.ptr, k->via.str.size);
+			put_text(b, k, rec);
 			put(b, ": ", 2);
 			put_obj(b, &m->ptr[i].val, depth + 1, rec, opts, 0);
 			if (opts->tokens && depth == 0 && k->via.str.size == 9 &&

@@ -281,7 +281,7 @@ size_t rec_int_matrix(const pt_record *r, const char *key, int32_t **buf, size_t
 				i, row->via.array.size, nc);
 	}
 	grow((void **)buf, cap, pt_mul_size(nr, nc, "record field"), sizeof **buf);
-	for (size_t i = 0; i < nr; i++)
+	for (size_t i = 0; i < nr && nc > 0; i++)   /* rows of 0 leave *buf as it is (maybe NULL) */
 		fill_ints(r, key, &a->via.array.ptr[i], *buf + i * nc);
 	*rows = nr;
 	*cols = nc;

@@ -132,6 +132,10 @@ pt_wordpiece *wp_new(const pt_wp_config *cfg, const char *prefix)
 	wp->cfg = *cfg;
 	wp->prefix = pt_strdup(prefix);
 	wp->prefix_len = strlen(prefix);
+	/* never NULL, so that an empty first token (a blank first line of
+	 * vocab.txt) is pool + 0, not a null pointer */
+	wp->pool_cap = 4096;
+	wp->pool = pt_malloc(wp->pool_cap);
 	table_init(&wp->full, 1024);
 	table_init(&wp->cont, 1024);
 	wp->unk = wp->cls = wp->sep = -1;
