@@ -10,24 +10,32 @@ static const pt_backend *sync_be;
 static int use_nccl, forced;
 static const pt_cuda_api *nccl;   /* the CUDA plugin, when it reduces with NCCL */
 
-void grad_sync_init(const pt_backend *be, const char *how)
+static const char *const allreduce_names[] = { "auto", "mpi", "nccl" };
+
+pt_allreduce grad_sync_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (name && strcmp(name, allreduce_names[i]) == 0)
+			return (pt_allreduce)i;
+	pt_usage_error("--allreduce: expected auto, mpi or nccl, got '%s'", name ? name : "(null)");
+}
+
+void grad_sync_init(const pt_backend *be, pt_allreduce how)
 {
 	sync_be = be;
 	int gpu = !be->is_host;
 	const pt_cuda_api *api = pt_cuda_loaded();
 	int have_nccl = gpu && api && be == api->backend && api->nccl_init;
-	if (!how || strcmp(how, "auto") == 0) {
+	if (how == PT_ALLREDUCE_AUTO) {
 #ifdef PT_HAVE_MPI
 		use_nccl = have_nccl && dist_size() > 1;
 #endif
-	} else if (strcmp(how, "nccl") == 0) {
+	} else if (how == PT_ALLREDUCE_NCCL) {
 		if (!gpu)
 			pt_die("--allreduce nccl: NCCL reduces GPU memory; add --device cuda");
 		if (!have_nccl)
 			pt_die("--allreduce nccl: this build has no NCCL (nccl.h was not found beside nvcc)");
 		use_nccl = forced = 1;
-	} else if (strcmp(how, "mpi") != 0) {
-		pt_usage_error("--allreduce: expected auto, mpi or nccl, got '%s'", how);
 	}
 	if (use_nccl) {
 		nccl = api;

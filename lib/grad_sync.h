@@ -9,12 +9,19 @@
 
 #include "backend/backend.h"
 
-/* how: "auto" (NCCL for GPU ranks when built in and there is more than one
- * rank, else MPI), "mpi" or "nccl" (dies with one line when the backend is
- * not a GPU or the build has no NCCL). "nccl" with a single rank still
+/* --allreduce: how ranks sum gradients. */
+typedef enum { PT_ALLREDUCE_AUTO, PT_ALLREDUCE_MPI, PT_ALLREDUCE_NCCL } pt_allreduce;
+
+/* "auto", "mpi" or "nccl"; anything else (NULL too) is a usage error
+ * (exit 2). */
+pt_allreduce grad_sync_parse(const char *name);
+
+/* how: AUTO (NCCL for GPU ranks when built in and there is more than one
+ * rank, else MPI), MPI or NCCL (dies with one line when the backend is
+ * not a GPU or the build has no NCCL). NCCL with a single rank still
  * runs the all-reduce every step (a 1-rank communicator), to exercise the
  * path on one GPU. Call after dist_init, before the first sum; collective. */
-void grad_sync_init(const pt_backend *be, const char *how);
+void grad_sync_init(const pt_backend *be, pt_allreduce how);
 /* 1 when grad_sync_sum must be called after each backward pass: more than
  * one rank, or NCCL asked for. */
 int grad_sync_active(void);

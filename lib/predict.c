@@ -177,11 +177,3 @@ void predict_report(FILE *f, const predict_stats *st)
 	pyfloat_repr(predict_eval_loss(st), PYFLOAT_JSON, buf);
 	fprintf(f, "{\"eval_loss\": %s, \"eval_samples\": %ld}\n", buf, st->loss_examples);
 }
-
-const pt_backend *predict_device(const char *name)
-{
-	const pt_backend *be = pt_device_select(name);
-	if (!be->is_host)
-		pt_warn("device: %s", pt_device_describe(be));
-	return be;
-}

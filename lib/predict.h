@@ -41,10 +41,4 @@ double predict_eval_loss(const predict_stats *st);
  * float repr), when some batch had labels; nothing otherwise. */
 void predict_report(FILE *f, const predict_stats *st);
 
-/* The backend for a --device value (pt_device_select, lib/backend/device.h: "cpu",
- * "cuda" or "auto"; dies with one line when cuda cannot run, exit 2 on
- * anything else). When it is not the CPU, says so on stderr in one line
- * ("PROG: device: cuda (NVIDIA H200, device 0 of 1)"). */
-const struct pt_backend *predict_device(const char *name);
-
 #endif

@@ -37,6 +37,16 @@ void train_opts_default(train_opts *o)
 	o->eval_strategy = EVAL_NO;
 }
 
+static const char *const strategy_names[] = { "no", "epoch", "steps" };
+
+enum eval_strategy train_eval_strategy_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (name && strcmp(name, strategy_names[i]) == 0)
+			return (enum eval_strategy)i;
+	pt_usage_error("--eval-strategy: expected epoch, steps or no, got '%s'", name ? name : "(null)");
+}
+
 /* The batch order of epoch e: a Fisher-Yates permutation driven by
  * splitmix64(seed, e), or the input order without shuffling. */
 static void epoch_order(const trainer *t, int64_t epoch, size_t *order)
@@ -91,11 +101,8 @@ static void train_setup(trainer *t, const train_opts *o)
 {
 	memset(t, 0, sizeof *t);
 	t->o = o;
-	const pt_backend *be = pt_device_select(o->device ? o->device : "cpu");
-	if (dist_rank() == 0 && !be->is_host)
-		pt_warn("device: %s", pt_device_describe(be));
+	const pt_backend *be = pt_device_open(o->device, o->precision, dist_rank() == 0);
 	grad_sync_init(be, o->allreduce);
-	pt_device_set_precision(be, o->precision);
 	grad_scaler_init(&t->scaler, o->precision == PT_FP16);
 	bert_config_load(o->model_dir, &t->cfg);
 	if (o->num_labels)

@@ -16,9 +16,14 @@
 
 #include <stdint.h>
 
-#include "backend/backend.h"
+#include "backend/device.h"
+#include "grad_sync.h"
 
 enum eval_strategy { EVAL_NO, EVAL_EPOCH, EVAL_STEPS };
+
+/* --eval-strategy: "no", "epoch" or "steps"; anything else (NULL too) is a
+ * usage error (exit 2). */
+enum eval_strategy train_eval_strategy_parse(const char *name);
 
 /* Bounds of the run's length (train's --epochs and --max-steps): the step
  * counts stay exact in a double and far from int64 overflow. */
@@ -47,8 +52,8 @@ typedef struct {
 	uint64_t seed;
 	int shuffle;               /* fresh batch order every epoch */
 	int progress;              /* progress bar on stderr */
-	const char *device;        /* --device: cpu, cuda or auto (pt_device_select; NULL: cpu) */
-	const char *allreduce;     /* --allreduce: auto, mpi or nccl (grad_sync_init; NULL: auto) */
+	pt_device device;          /* --device (pt_device_parse; default cpu) */
+	pt_allreduce allreduce;    /* --allreduce (grad_sync_parse; default auto) */
 	pt_precision precision;    /* --precision (pt_device_set_precision); fp16 adds loss scaling */
 } train_opts;
 

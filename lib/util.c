@@ -168,10 +168,35 @@ FILE *pt_output_open(const char *path)
 	return out_fp;
 }
 
+/* pt_output_open_held's bytes for standard output, until the commit */
+static char *held;
+static size_t held_len;
+static int holding;
+
+FILE *pt_output_open_held(const char *path)
+{
+	if (path && strcmp(path, "-") != 0)
+		return pt_output_open(path);
+	out_fp = open_memstream(&held, &held_len);
+	if (!out_fp)
+		pt_die("out of memory");
+	holding = 1;
+	return out_fp;
+}
+
 void pt_output_commit(void)
 {
 	if (!out_fp)
 		return;
+	if (holding) {
+		if (fclose(out_fp) != 0)   /* sets held and held_len */
+			pt_die("out of memory");
+		holding = 0;
+		out_fp = stdout;
+		fwrite(held, 1, held_len, stdout);
+		free(held);
+		held = NULL;
+	}
 	if (out_fp == stdout) {
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			stdout_reported = 1;   /* once: not again at exit */

@@ -59,8 +59,13 @@ size_t pt_add_size(size_t a, size_t b, const char *what);
 /* Opens the output: stdout when path is NULL or "-", otherwise a temporary
  * file beside path. At most one output file per process. */
 FILE *pt_output_open(const char *path);
-/* Flushes and checks the output; for a file, fsyncs and renames it into
- * place. Dies on any write error (full disk, closed pipe). */
+/* As pt_output_open, but standard output too gets nothing before
+ * pt_output_commit: the bytes are held in memory until then, so input
+ * found bad midway leaves no partial output on a pipe either. */
+FILE *pt_output_open_held(const char *path);
+/* Flushes and checks the output (writing out held bytes); for a file,
+ * fsyncs and renames it into place. Dies on any write error (full disk,
+ * closed pipe). */
 void pt_output_commit(void);
 
 /* Atomically replaces path with the n bytes at data (temp file, fsync,

@@ -13,13 +13,21 @@ static const pt_cuda_api *cuda_of(const pt_backend *be)
 	return api && be == api->backend ? api : NULL;
 }
 
-const pt_backend *pt_device_select(const char *name)
+static const char *const device_names[] = { "cpu", "cuda", "auto" };
+
+pt_device pt_device_parse(const char *name)
 {
-	if (!name || (strcmp(name, "cpu") != 0 && strcmp(name, "cuda") != 0 && strcmp(name, "auto") != 0))
-		pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", name ? name : "(null)");
-	if (strcmp(name, "cpu") == 0)
+	for (int i = 0; i < 3; i++)
+		if (name && strcmp(name, device_names[i]) == 0)
+			return (pt_device)i;
+	pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", name ? name : "(null)");
+}
+
+const pt_backend *pt_device_select(pt_device d)
+{
+	if (d == PT_DEVICE_CPU)
 		return &pt_cpu_backend;
-	int want = strcmp(name, "cuda") == 0;
+	int want = d == PT_DEVICE_CUDA;
 	const char *why;
 	/* auto on a machine without the NVIDIA driver: no GPU, and CUDA is never loaded */
 	if (!want && !pt_cuda_driver_present(&why))
@@ -46,11 +54,6 @@ pt_precision pt_precision_parse(const char *name)
 	pt_usage_error("--precision: expected fp32, tf32, bf16 or fp16, got '%s'", name ? name : "(null)");
 }
 
-const char *pt_precision_name(pt_precision p)
-{
-	return precision_names[p];
-}
-
 void pt_device_set_precision(const pt_backend *be, pt_precision p)
 {
 	const pt_cuda_api *api = cuda_of(be);
@@ -61,6 +64,15 @@ void pt_device_set_precision(const pt_backend *be, pt_precision p)
 	if (p != PT_FP32)
 		pt_die("--precision %s: the %s backend computes in fp32 only; use --device cuda", precision_names[p],
 		       be->name);
+}
+
+const pt_backend *pt_device_open(pt_device d, pt_precision p, int announce)
+{
+	const pt_backend *be = pt_device_select(d);
+	if (announce && !be->is_host)
+		pt_warn("device: %s", pt_device_describe(be));
+	pt_device_set_precision(be, p);
+	return be;
 }
 
 const char *pt_device_describe(const pt_backend *be)

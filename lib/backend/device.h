@@ -5,19 +5,30 @@
 
 #include "backend/backend.h"
 
-/* "cpu": the CPU backend. "cuda": the CUDA backend, from the plugin
- * (cuda_plugin.h) loaded now; dies with one line when the build has no CUDA
- * support (nvcc was not found at build time), the plugin cannot be loaded,
- * or no CUDA device is visible. "auto": CUDA when the NVIDIA driver is
- * installed, the plugin loads and a device is visible, else the CPU (with a
- * warning when only the plugin is missing); on a machine without the
- * driver it loads nothing. Anything else (NULL too): a usage error (exit 2). */
-const pt_backend *pt_device_select(const char *name);
+typedef enum { PT_DEVICE_CPU, PT_DEVICE_CUDA, PT_DEVICE_AUTO } pt_device;
 
-/* --precision: "fp32", "tf32", "bf16" or "fp16"; anything else is a usage
+/* --device: "cpu", "cuda" or "auto"; anything else (NULL too) is a usage
  * error (exit 2). */
+pt_device pt_device_parse(const char *name);
+
+/* PT_DEVICE_CPU: the CPU backend. PT_DEVICE_CUDA: the CUDA backend, from
+ * the plugin (cuda_plugin.h) loaded now; dies with one line when the build
+ * has no CUDA support (nvcc was not found at build time), the plugin cannot
+ * be loaded, or no CUDA device is visible. PT_DEVICE_AUTO: CUDA when the
+ * NVIDIA driver is installed, the plugin loads and a device is visible,
+ * else the CPU (with a warning when only the plugin is missing); on a
+ * machine without the driver it loads nothing. */
+const pt_backend *pt_device_select(pt_device d);
+
+/* What train and predict do with --device and --precision: pt_device_select,
+ * then pt_device_set_precision; when the backend is not the host's and
+ * announce is set, says so on stderr in one line ("PROG: device: cuda
+ * (NVIDIA H200, device 0 of 1)"). */
+const pt_backend *pt_device_open(pt_device d, pt_precision p, int announce);
+
+/* --precision: "fp32", "tf32", "bf16" or "fp16"; anything else (NULL too)
+ * is a usage error (exit 2). */
 pt_precision pt_precision_parse(const char *name);
-const char *pt_precision_name(pt_precision p);
 /* Makes be compute its matrix products in p: the CPU backend takes fp32
  * only (dies with one line otherwise), the CUDA one all four. */
 void pt_device_set_precision(const pt_backend *be, pt_precision p);

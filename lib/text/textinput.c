@@ -29,6 +29,16 @@ const ti_task *ti_task_find(const char *name)
 	return NULL;
 }
 
+static const char *const format_names[] = { "tsv", "csv", "jsonl" };
+
+ti_format ti_format_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (name && strcmp(name, format_names[i]) == 0)
+			return (ti_format)i;
+	pt_usage_error("--format: expected tsv, csv or jsonl, got '%s'", name ? name : "(null)");
+}
+
 const char *ti_task_list(void) { return "cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli, ax"; }
 
 void ti_options_from_task(ti_options *opt, const ti_task *t)

@@ -21,6 +21,10 @@
 
 typedef enum { TI_TSV, TI_CSV, TI_JSONL } ti_format;
 
+/* --format: "tsv", "csv" or "jsonl"; anything else (NULL too) is a usage
+ * error (exit 2). */
+ti_format ti_format_parse(const char *name);
+
 /* A GLUE task: column names in the TSV files and label names. */
 typedef struct {
 	const char *name;         /* "mrpc" */

@@ -1,4 +1,4 @@
-/* --device: pt_device_select (lib/backend/device.c) and the model on a chosen
+/* --device: pt_device_parse, pt_device_select (lib/backend/device.c) and the model on a chosen
  * backend: bert_create_on, bert_param_get/set, bert_grads_scale,
  * adamw_init_for and the moments' host copies, checkpoints through a
  * backend. compare_backend() runs the tiny fixture model on a backend
@@ -296,7 +296,7 @@ static int in_child(int (*fn)(const char *), const char *arg, char *out, size_t 
 /* child: selects a device, says which backend it got */
 static int child_select(const char *name)
 {
-	const pt_backend *be = pt_device_select(name);
+	const pt_backend *be = pt_device_select(pt_device_parse(name));
 	printf("backend %s\n", be->name);
 	return 0;
 }
@@ -306,7 +306,7 @@ static int child_compare_cuda(const char *name)
 {
 	(void)name;
 #ifdef PT_HAVE_CUDA
-	const pt_backend *be = pt_device_select("auto");
+	const pt_backend *be = pt_device_select(PT_DEVICE_AUTO);
 	if (be == &pt_cpu_backend)
 		return 77;
 	return compare_backend(be, 1e-4) ? 1 : 0;
@@ -342,7 +342,7 @@ static int cuda_usable(void)
 static void test_select(void **state)
 {
 	(void)state;
-	assert_ptr_equal(pt_device_select("cpu"), &pt_cpu_backend);
+	assert_ptr_equal(pt_device_select(PT_DEVICE_CPU), &pt_cpu_backend);
 	assert_string_equal(pt_device_describe(&pt_cpu_backend), "cpu");
 	int cuda = cuda_usable();
 	char out[4096];

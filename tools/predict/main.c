@@ -79,7 +79,8 @@ int main(int argc, char **argv)
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	const char *model = NULL, *out = NULL, *device = "auto";
+	const char *model = NULL, *out = NULL;
+	pt_device device = PT_DEVICE_AUTO;
 	const char **sets = pt_calloc((size_t)argc, sizeof *sets);
 	int nsets = 0, c;
 	int64_t seed = 42;
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': model = optarg; break;
-		case DEVICE: device = optarg; break;
+		case DEVICE: device = pt_device_parse(optarg); break;
 		case PRECISION: precision = pt_precision_parse(optarg); break;
 		case SET: sets[nsets++] = optarg; break;
 		case SEED: seed = pt_opt_int("--seed", optarg, 0, INT64_MAX); break;
@@ -105,8 +106,7 @@ int main(int argc, char **argv)
 		pt_usage_error("with %d MPI ranks the batches must be a file (every rank reads it), "
 			       "not standard input", dist_size());
 	int lead = dist_rank() == 0;
-	const struct pt_backend *be = predict_device(device);
-	pt_device_set_precision(be, precision);
+	const pt_backend *be = pt_device_open(device, precision, 1);
 
 	bert_config cfg;
 	bert_config_load(model, &cfg);
@@ -116,26 +116,13 @@ int main(int argc, char **argv)
 	bert_model *m = bert_create_on(&cfg, be);
 	checkpoint_load(m, &cfg, model, (uint64_t)seed);
 	pt_reader *r = rec_open(in);
-	/* Standard output gets the records only once every batch has passed,
-	 * so bad input never leaves partial output (an -o file is atomic).
-	 * Under MPI, rank 0 alone writes. */
-	int to_stdout = !out || strcmp(out, "-") == 0;
-	char *mem = NULL;
-	size_t memlen = 0;
-	FILE *fp = !lead ? NULL : to_stdout ? open_memstream(&mem, &memlen) : pt_output_open(out);
-	if (lead && !fp)
-		pt_die("out of memory");
+	/* The records come out only once every batch has passed, so bad input
+	 * never leaves partial output. Under MPI, rank 0 alone writes. */
 	pt_writer w;
 	if (lead)
-		wr_init(&w, fp);
+		wr_init(&w, pt_output_open_held(out));
 	predict_stats st;
 	predict_run(m, &cfg, r, lead ? &w : NULL, &st);
-	if (lead && to_stdout) {
-		if (fclose(fp) != 0)
-			pt_die("out of memory");
-		fwrite(mem, 1, memlen, pt_output_open(NULL));
-		free(mem);
-	}
 	if (lead) {
 		pt_output_commit();
 		predict_report(stderr, &st);

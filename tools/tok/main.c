@@ -1,12 +1,14 @@
 /* tok: text examples -> BERT token ids, one msgpack record per example.
  * Options and wiring only; the tokenizer is lib/text/wordpiece.c, the model
- * folder loader lib/text/tokconfig.c, the input formats lib/text/textinput.c. */
+ * folder loader lib/text/tokconfig.c, the input formats lib/text/textinput.c,
+ * the output record lib/text/tokrecord.c. */
 #include "options.h"
 #include "record.h"
 #include "text/textinput.h"
 #include "text/tokconfig.h"
-#include "util.h"
+#include "text/tokrecord.h"
 #include "text/wordpiece.h"
+#include "util.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -50,35 +52,6 @@ static void usage(void)
 	       pt_progname, ti_task_list(), pt_progname, pt_progname, pt_progname);
 }
 
-static void write_example(pt_writer *w, const ti_example *ex, const pt_encoding *enc,
-			  int regression, pt_ids *ones)
-{
-	size_t n = enc->ids.n;
-	while (ones->n < n) {
-		if (ones->n == ones->cap) {
-			ones->cap = ones->cap ? ones->cap * 2 : 512;
-			ones->v = pt_realloc(ones->v, ones->cap * sizeof *ones->v);
-		}
-		ones->v[ones->n++] = 1;
-	}
-	wr_map(w, ex->has_label ? 5 : 4);
-	wr_key(w, "idx");
-	wr_int(w, ex->idx);
-	if (ex->has_label) {
-		wr_key(w, "label");
-		if (regression)
-			wr_f32(w, ex->flabel);
-		else
-			wr_int(w, ex->label);
-	}
-	wr_key(w, "input_ids");
-	wr_int_array(w, enc->ids.v, n);
-	wr_key(w, "token_type_ids");
-	wr_int_array(w, enc->type_ids.v, n);
-	wr_key(w, "attention_mask");
-	wr_int_array(w, ones->v, n);
-}
-
 int main(int argc, char **argv)
 {
 	pt_init(argv[0]);
@@ -106,12 +79,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 't': task_name = optarg; break;
-		case 'f':
-			if (strcmp(optarg, "tsv") == 0) opt.format = TI_TSV;
-			else if (strcmp(optarg, "csv") == 0) opt.format = TI_CSV;
-			else if (strcmp(optarg, "jsonl") == 0) opt.format = TI_JSONL;
-			else pt_usage_error("--format: expected tsv, csv or jsonl, got '%s'", optarg);
-			break;
+		case 'f': opt.format = ti_format_parse(optarg); break;
 		case O_TEXT_A: opt.text_a = optarg; break;
 		case O_TEXT_B: opt.text_b = optarg; break;
 		case O_LABEL: opt.label = optarg; break;
@@ -158,18 +126,16 @@ int main(int argc, char **argv)
 	pt_writer w;
 	wr_init(&w, out);
 	pt_encoding enc = { 0 };
-	pt_ids ones = { 0 };
 	ti_example ex;
 	while (ti_next(rd, &ex)) {
 		wp_encode(wp, ex.a, ex.alen, ex.b, ex.blen, &enc);
-		write_example(&w, &ex, &enc, opt.regression, &ones);
+		tokrecord_write(&w, &ex, &enc, opt.regression);
 	}
 	pt_output_commit();
 	ti_close(rd);
 	if (in != stdin)
 		fclose(in);
 	wp_encoding_free(&enc);
-	free(ones.v);
 	wp_free(wp);
 	return 0;
 }

@@ -174,23 +174,12 @@ int main(int argc, char **argv)
 		case OPT_EVAL: o.eval_path = optarg; break;
 		case OPT_EVAL_STRATEGY:
 			strategy_given = 1;
-			if (strcmp(optarg, "epoch") == 0) o.eval_strategy = EVAL_EPOCH;
-			else if (strcmp(optarg, "steps") == 0) o.eval_strategy = EVAL_STEPS;
-			else if (strcmp(optarg, "no") == 0) o.eval_strategy = EVAL_NO;
-			else pt_usage_error("--eval-strategy: expected epoch, steps or no, got '%s'", optarg);
+			o.eval_strategy = train_eval_strategy_parse(optarg);
 			break;
 		case OPT_EVAL_STEPS: o.eval_steps = pt_opt_int("--eval-steps", optarg, 1, INT64_MAX); break;
 		case OPT_METRIC: o.metric_cmd = optarg; break;
-		case OPT_DEVICE:
-			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "cuda") != 0 && strcmp(optarg, "auto") != 0)
-				pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", optarg);
-			o.device = optarg;
-			break;
-		case OPT_ALLREDUCE:
-			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "mpi") != 0 && strcmp(optarg, "nccl") != 0)
-				pt_usage_error("--allreduce: expected auto, mpi or nccl, got '%s'", optarg);
-			o.allreduce = optarg;
-			break;
+		case OPT_DEVICE: o.device = pt_device_parse(optarg); break;
+		case OPT_ALLREDUCE: o.allreduce = grad_sync_parse(optarg); break;
 		case OPT_PRECISION: o.precision = pt_precision_parse(optarg); break;
 		case OPT_FROM_SCRATCH: o.from_scratch = 1; break;
 		case OPT_PROGRESS: o.progress = 1; break;
