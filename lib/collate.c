@@ -27,7 +27,7 @@ static int key_is(const msgpack_object *k, const char *s)
 {
 	size_t n = strlen(s);
 	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-	       memcmp(k->via.str.ptr, s, n) == 0;
+	       (n == 0 || memcmp(k->via.str.ptr, s, n) == 0);   /* "" has a NULL ptr */
 }
 
 static int seq_index(const msgpack_object *k)

@@ -134,7 +134,7 @@ const msgpack_object *rec_field(const pt_record *r, const char *key)
 	for (uint32_t i = 0; i < m->size; i++) {
 		const msgpack_object *k = &m->ptr[i].key;
 		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
-		    memcmp(k->via.str.ptr, key, klen) == 0)
+		    (klen == 0 || memcmp(k->via.str.ptr, key, klen) == 0))   /* "" has a NULL ptr */
 			return &m->ptr[i].val;
 	}
 	return NULL;

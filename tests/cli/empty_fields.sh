@@ -20,6 +20,8 @@ out=$(printf '{"idx":0,"input_ids":[]}\n' | $J2M | $C | $M2J) || fail "collate o
 [ "$out" = '{"idx": [0], "input_ids": [[]]}' ] || fail "collate on an empty row: got '$out'"
 out=$(printf '{"":"","input_ids":[5]}\n' | $J2M | $C | $M2J) || fail "collate with an empty key"
 [ "$out" = '{"": [""], "input_ids": [[5]]}' ] || fail "collate with an empty key: got '$out'"
+out=$(printf '{"":1,"input_ids":[5]}\n{"":2,"input_ids":[6]}\n' | $J2M | $C | $M2J) || fail "collate with an empty key twice"
+[ "$out" = '{"": [1, 2], "input_ids": [[5], [6]]}' ] || fail "collate with an empty key twice: got '$out'"
 
 # tok with a vocab.txt whose first line is empty (the empty token has id 0)
 mkdir "$T/m"

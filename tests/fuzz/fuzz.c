@@ -35,19 +35,16 @@ const char *__asan_default_options(void)
 static _Thread_local int armed;
 
 /* ---- heap blocks: a dense array of live blocks plus an open-addressing
- * index (pointer -> position + 1), both static: the hooks must not
- * allocate. ---- */
-#define HEAP_MAX (1u << 19)
-#define HASH_SIZE (1u << 21)
-static void *blocks[HEAP_MAX];
-static uint32_t nblocks;
-static uint32_t slot_of[HASH_SIZE];   /* position + 1; 0: empty */
+ * index (pointer -> position + 1). The hooks must not allocate: both live
+ * in anonymous mappings, grown (doubled) when the array is full. ---- */
+void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int __real_munmap(void *addr, size_t len);
 
-static uint32_t hash_ptr(const volatile void *p)
-{
-	uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
-	return (uint32_t)(h >> 43) & (HASH_SIZE - 1);
-}
+static void **blocks;        /* [cap] */
+static uint32_t nblocks, cap;
+static uint32_t *slot_of;    /* [2 * cap]: position + 1; 0: empty */
+static uint32_t hmask, hshift;
+#define NONE UINT32_MAX
 
 static void track_fail(const char *what)
 {
@@ -56,26 +53,66 @@ static void track_fail(const char *what)
 	abort();
 }
 
+static void *map_zeroed(size_t n)
+{
+	void *p = __real_mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		track_fail("cannot map the allocation tracker");
+	return p;
+}
+
+static uint32_t hash_ptr(const volatile void *p)
+{
+	return (uint32_t)(((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull) >> hshift);
+}
+
+static void index_put(uint32_t pos)
+{
+	uint32_t h = hash_ptr(blocks[pos]);
+	while (slot_of[h])
+		h = (h + 1) & hmask;
+	slot_of[h] = pos + 1;
+}
+
+/* Doubles the array and rebuilds the index (2 slots per block). */
+static void grow(void)
+{
+	uint32_t ncap = cap ? 2 * cap : 1u << 16;
+	if (ncap > 1u << 30)
+		track_fail("more than 2^30 live heap blocks in one input");
+	void **nb = map_zeroed(ncap * sizeof *nb);
+	if (nblocks)
+		memcpy(nb, blocks, nblocks * sizeof *nb);
+	if (blocks) {
+		__real_munmap(blocks, cap * sizeof *blocks);
+		__real_munmap(slot_of, 2 * (size_t)cap * sizeof *slot_of);
+	}
+	blocks = nb;
+	cap = ncap;
+	slot_of = map_zeroed(2 * (size_t)cap * sizeof *slot_of);
+	hmask = 2 * cap - 1;
+	hshift = 64 - (uint32_t)__builtin_ctz(2 * cap);
+	for (uint32_t i = 0; i < nblocks; i++)
+		index_put(i);
+}
+
 static void on_malloc(const volatile void *p, size_t size)
 {
 	(void)size;
 	if (!armed || !p)
 		return;
-	if (nblocks == HEAP_MAX)
-		track_fail("more than 2^19 live heap blocks in one input");
-	uint32_t h = hash_ptr(p);
-	while (slot_of[h])
-		h = (h + 1) & (HASH_SIZE - 1);
+	if (nblocks == cap)
+		grow();
 	blocks[nblocks] = (void *)(uintptr_t)p;
-	slot_of[h] = ++nblocks;
+	index_put(nblocks++);
 }
 
-/* The index slot of p, or HASH_SIZE when p is not tracked. */
+/* The index slot of p, or NONE when p is not tracked. */
 static uint32_t find(const void *p)
 {
-	for (uint32_t h = hash_ptr(p);; h = (h + 1) & (HASH_SIZE - 1)) {
+	for (uint32_t h = hash_ptr(p);; h = (h + 1) & hmask) {
 		if (!slot_of[h])
-			return HASH_SIZE;
+			return NONE;
 		if (blocks[slot_of[h] - 1] == p)
 			return h;
 	}
@@ -85,10 +122,10 @@ static uint32_t find(const void *p)
 static void drop_slot(uint32_t h)
 {
 	uint32_t hole = h;
-	for (uint32_t j = (h + 1) & (HASH_SIZE - 1); slot_of[j]; j = (j + 1) & (HASH_SIZE - 1)) {
+	for (uint32_t j = (h + 1) & hmask; slot_of[j]; j = (j + 1) & hmask) {
 		uint32_t home = hash_ptr(blocks[slot_of[j] - 1]);
 		/* j's entry may fill the hole if its home is not in (hole, j] cyclically */
-		if (((j - home) & (HASH_SIZE - 1)) >= ((j - hole) & (HASH_SIZE - 1))) {
+		if (((j - home) & hmask) >= ((j - hole) & hmask)) {
 			slot_of[hole] = slot_of[j];
 			hole = j;
 		}
@@ -101,7 +138,7 @@ static void on_free(const volatile void *p)
 	if (!armed || !p || !nblocks)
 		return;
 	uint32_t h = find((const void *)(uintptr_t)p);
-	if (h == HASH_SIZE)
+	if (h == NONE)
 		return;    /* allocated before fz_call */
 	uint32_t pos = slot_of[h] - 1;
 	drop_slot(h);
@@ -120,8 +157,6 @@ static int nmaps;
 
 int __real_open(const char *path, int flags, ...);
 int __real_close(int fd);
-void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
-int __real_munmap(void *addr, size_t len);
 
 int __wrap_open(const char *path, int flags, ...)
 {
@@ -199,7 +234,7 @@ static void untrack_all(int release)
 	 * occupied slot (a run stops at the first empty slot, and every block
 	 * sits in the run of occupied slots that starts at its home). */
 	for (uint32_t i = 0; i < nblocks; i++) {
-		for (uint32_t h = hash_ptr(blocks[i]); slot_of[h]; h = (h + 1) & (HASH_SIZE - 1))
+		for (uint32_t h = hash_ptr(blocks[i]); slot_of[h]; h = (h + 1) & hmask)
 			slot_of[h] = 0;
 		if (release)
 			free(blocks[i]);

@@ -1,5 +1,7 @@
 /* fuzz_config: a model's config.json (lib/config.c) and `--set KEY=VALUE`
- * overrides, then a save and a reload that must give the same sizes.
+ * overrides, then a save and a reload that must give the same sizes (for
+ * up to 4096 labels: saving the 2^20 labels a config may have takes
+ * minutes under ASan, and is the same code as saving 4096).
  *
  * Input: config.json [\n----\n one KEY=VALUE per line]. */
 #include "config.h"
@@ -62,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_write_file(0, "config.json", cfg, ncfg);
 	if (fz_call(load_and_set, &j) != 0)
 		return 0;   /* what it had allocated is freed */
-	fz_call(save_and_reload, &j);
+	if (j.c.num_labels <= 4096)
+		fz_call(save_and_reload, &j);
 	fz_call(release, &j);
 	return 0;
 }
