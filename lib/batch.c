@@ -1,5 +1,7 @@
 /* batch: collated record -> validated bert_batch. */
 #include "batch.h"
+#include "stream.h"
+#include "text/tokconfig.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -19,6 +21,7 @@ void batch_free(batch_buf *bb)
 	free(bb->labels);
 	free(bb->scratch);
 	free(bb->flabels);
+	free(bb->label_names);
 	batch_init(bb);
 }
 
@@ -49,6 +52,25 @@ int batch_read(pt_reader *r, batch_buf *bb, const bert_config *c)
 	if (!rec_next(r, &rec))
 		return 0;
 	bb->record = rec.index;
+	stream_expect(&rec, STAGE_BATCH);
+	if (rec_field(&rec, STREAM_TOKENIZER)) {
+		if (!bb->fp_state)
+			bb->fp_state = c->dir[0] && tokconfig_fingerprint(c->dir, bb->model_fp, sizeof bb->model_fp) ? 1 : -1;
+		stream_check_tokenizer(&rec, bb->fp_state > 0 ? bb->model_fp : NULL, c->dir);
+	}
+	const msgpack_object *ln = rec_field(&rec, STREAM_LABEL_NAMES);
+	if (ln) {
+		if (ln->type != MSGPACK_OBJECT_STR)
+			rec_die(&rec, STREAM_LABEL_NAMES, "expected a string (comma-separated label names), got %s",
+				msgpack_type_name(ln));
+		size_t n = ln->via.str.size;
+		if (!bb->label_names || strlen(bb->label_names) != n || memcmp(bb->label_names, ln->via.str.ptr, n)) {
+			free(bb->label_names);
+			bb->label_names = pt_malloc(n + 1);
+			memcpy(bb->label_names, ln->via.str.ptr, n);
+			bb->label_names[n] = '\0';
+		}
+	}
 	size_t B, T;
 	rec_int_matrix(&rec, "input_ids", &bb->ids, &bb->ids_cap, &B, &T);
 	if (B < 1 || T < 1)

@@ -7,7 +7,10 @@
  * field: a shape that differs between fields, an id >= vocab_size, a token
  * type >= type_vocab_size, a mask value other than 0/1, T >
  * max_position_embeddings, a label outside [0, num_labels) (-100, torch's
- * ignore_index, is allowed), a non-integer label for classification. */
+ * ignore_index, is allowed), a non-integer label for classification,
+ * another stage's records (tok's, predict's: stream_expect), and ids made
+ * by another tokenizer than the model folder's (the record's "tokenizer"
+ * against c->dir's tokenizer, stream_check_tokenizer). */
 #ifndef PT_BATCH_H
 #define PT_BATCH_H
 
@@ -17,6 +20,7 @@
 #include "bert.h"
 #include "config.h"
 #include "record.h"
+#include "text/wordpiece.h"
 
 typedef struct {
 	bert_batch b;          /* points into the buffers below; valid until the next batch_read */
@@ -24,6 +28,9 @@ typedef struct {
 	int has_labels;
 	long record;           /* 0-based record number of this batch in its input */
 	long examples;         /* examples read so far, this batch included */
+	char *label_names;     /* the stream's "label_names" (comma-separated), or NULL */
+	char model_fp[WP_FINGERPRINT_MAX];  /* c->dir's tokenizer fingerprint, once needed */
+	int fp_state;          /* 0: not computed yet, 1: model_fp set, -1: the folder has no tokenizer */
 	/* owned buffers */
 	int32_t *ids, *tt, *mask, *labels, *scratch;   /* [B*T] x3, [B], scratch */
 	float *flabels;        /* [B] */

@@ -194,6 +194,16 @@ void checkpoint_check(const bert_config *c, const char *model_dir)
 	st_close(f);
 }
 
+int checkpoint_has_head(const char *model_dir)
+{
+	int bare, has = 0;
+	st_file *f = open_checkpoint(model_dir, &bare);
+	for (size_t i = 0, n = st_count(f); i < n && !has; i++)
+		has = strcmp(st_at(f, i)->name, "classifier.weight") == 0;
+	st_close(f);
+	return has;
+}
+
 void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir, uint64_t seed)
 {
 	int bare;

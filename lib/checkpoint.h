@@ -36,6 +36,11 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
  * naming model_dir. Allocates nothing that outlives the call. */
 void checkpoint_check(const bert_config *c, const char *model_dir);
 
+/* 1 when model_dir's checkpoint holds a classification head
+ * (classifier.weight), 0 when loading it would initialize a new one. Dies
+ * like checkpoint_load on a missing or defective checkpoint. */
+int checkpoint_has_head(const char *model_dir);
+
 /* Writes out_dir as a model folder: model.safetensors (every parameter,
  * float32, Hugging Face names with the "bert." prefix), config.json
  * (bert_config_save) and, when src_model_dir is not NULL, copies of its

@@ -1,5 +1,6 @@
 #include "collate.h"
 #include "rng.h"
+#include "stream.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -13,6 +14,8 @@ static const char *const seq_keys[NSEQ] = {"input_ids", "token_type_ids", "atten
 typedef struct {
 	char **keys;        /* scalar fields, first record's order */
 	size_t nkeys;
+	char **wide;        /* [nkeys] record 0's value of a stream-wide field
+	                       (stream.h), NULL for the others */
 	int has_seq[NSEQ];  /* which sequence fields the records carry */
 	int label_float;    /* record 0's label is a float (regression): every label must be */
 } schema;
@@ -57,15 +60,27 @@ static char *key_str(const pt_record *rec, const msgpack_object *k)
 
 static void schema_init(schema *s, const pt_record *rec)
 {
+	stream_expect(rec, STAGE_TOK);
 	const msgpack_object_map *m = &rec->map->via.map;
 	memset(s, 0, sizeof *s);
 	s->keys = pt_calloc(m->size, sizeof *s->keys);
+	s->wide = pt_calloc(m->size, sizeof *s->wide);
 	for (uint32_t i = 0; i < m->size; i++) {
-		int q = seq_index(&m->ptr[i].key);
-		if (q >= 0)
+		const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+		int q = seq_index(k);
+		if (q >= 0) {
 			s->has_seq[q] = 1;
-		else
-			s->keys[s->nkeys++] = key_str(rec, &m->ptr[i].key);
+			continue;
+		}
+		char *name = key_str(rec, k);
+		if (stream_is_wide_key(name, strlen(name))) {
+			if (v->type != MSGPACK_OBJECT_STR)
+				rec_die(rec, name, "expected a string, got %s", msgpack_type_name(v));
+			s->wide[s->nkeys] = pt_malloc(v->via.str.size + 1);
+			memcpy(s->wide[s->nkeys], v->via.str.ptr, v->via.str.size);
+			s->wide[s->nkeys][v->via.str.size] = '\0';
+		}
+		s->keys[s->nkeys++] = name;
 	}
 	if (!s->has_seq[SEQ_IDS])
 		rec_die(rec, "input_ids", "missing");
@@ -99,9 +114,12 @@ static void check_seq(const pt_record *rec, int q, const int32_t *v, size_t n)
 
 static void schema_free(schema *s)
 {
-	for (size_t i = 0; i < s->nkeys; i++)
+	for (size_t i = 0; i < s->nkeys; i++) {
 		free(s->keys[i]);
+		free(s->wide[i]);
+	}
 	free(s->keys);
+	free(s->wide);
 }
 
 /* Copies one record into ex, checking it against the schema. */
@@ -110,6 +128,7 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 	const msgpack_object_map *m = &rec->map->via.map;
 	int32_t *buf = NULL;
 	size_t cap = 0;
+	stream_expect(rec, STAGE_TOK);
 	ex->len = rec_int_array(rec, "input_ids", &buf, &cap);
 	ex->seq[SEQ_IDS] = pt_malloc((ex->len ? ex->len : 1) * NSEQ * sizeof(int32_t));
 	if (ex->len)   /* buf stays NULL for an empty row */
@@ -148,6 +167,11 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 			rec_die(rec, name, "present, but record 0 has no such field (every record needs the same fields%s)",
 				key_is(k, "label") ? ": labels on all records or none" : "");
 		}
+		if (s->wide[j] && !(v->type == MSGPACK_OBJECT_STR && v->via.str.size == strlen(s->wide[j]) &&
+				     memcmp(v->via.str.ptr, s->wide[j], v->via.str.size) == 0))
+			rec_die(rec, s->keys[j], "differs from record 0's \"%s\": the input mixes streams made with "
+				"different %s; tokenize every part with the same tok command", s->wide[j],
+				strcmp(s->keys[j], STREAM_TOKENIZER) == 0 ? "tokenizers" : "label names");
 		if (!is_scalar(v))
 			rec_die(rec, s->keys[j], "expected a scalar (collate passes other fields through as arrays per batch), got %s",
 				msgpack_type_name(v));
@@ -193,6 +217,10 @@ static void write_batch(pt_writer *w, const schema *s, example *const *b, size_t
 	wr_map(w, s->nkeys + nseq);
 	for (size_t j = 0; j < s->nkeys; j++) {
 		wr_key(w, strcmp(s->keys[j], "label") == 0 ? "labels" : s->keys[j]);
+		if (s->wide[j]) {   /* one value per batch, as in every record */
+			wr_str(w, s->wide[j], strlen(s->wide[j]));
+			continue;
+		}
 		wr_array(w, n);
 		for (size_t i = 0; i < n; i++)
 			wr_obj(w, &b[i]->val[j]);

@@ -7,7 +7,10 @@
  * multiple of pad_multiple when set): input_ids with pad_id, token_type_ids
  * and attention_mask with 0. Every other field must be a scalar and passes
  * through as an array per batch, in the first record's key order; `label`
- * is renamed `labels` (and keeps its type: int, or float for STS-B). Every
+ * is renamed `labels` (and keeps its type: int, or float for STS-B); the
+ * stream-wide strings `tokenizer` and `label_names` (stream.h) must equal
+ * record 0's and are written once per batch, as plain strings. Records of
+ * another stage (batches, predictions) are refused (stream_expect). Every
  * record must carry the same fields as the first (so labels are on all
  * records or none). token_type_ids and attention_mask are optional, but
  * the same for all records, and as long as input_ids. Checked on the way

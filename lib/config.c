@@ -96,6 +96,15 @@ void bert_config_load(const char *model_dir, bert_config *c)
 		pt_die("%s: expected a JSON object", path);
 	memset(c, 0, sizeof *c);
 	c->json = root;
+	if (len >= 5 && strcmp(model_dir + len - 5, ".json") == 0) {
+		const char *slash = strrchr(model_dir, '/');
+		if (!slash)
+			snprintf(c->dir, sizeof c->dir, ".");
+		else if ((size_t)(slash - model_dir) < sizeof c->dir)
+			snprintf(c->dir, sizeof c->dir, "%.*s", (int)(slash - model_dir), model_dir);
+	} else if (len < sizeof c->dir) {
+		snprintf(c->dir, sizeof c->dir, "%s", model_dir);
+	}
 	for (size_t i = 0; i < NINT; i++) {
 		json_t *v = json_object_get(root, int_fields[i].key);
 		*int_at(c, i) = int_fields[i].def;

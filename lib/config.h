@@ -13,10 +13,12 @@ typedef struct {
 	char problem_type[48];   /* "", "single_label_classification", "regression" */
 	char **id2label;         /* num_labels strings, or NULL */
 	void *json;              /* the parsed config.json (json_t*), kept so unknown keys survive a save */
+	char dir[1024];          /* the model folder it was loaded from ("" when unknown or too long):
+	                            its tokenizer is the one input ids must come from */
 } bert_config;
 
 /* Reads model_dir/config.json (or model_dir itself when it names a .json
- * file). Dies with one line on a missing file, bad JSON, a wrong-typed or
+ * file) and records the folder in c->dir. Dies with one line on a missing file, bad JSON, a wrong-typed or
  * out-of-range value, or hidden_act other than "gelu". num_labels comes from
  * "num_labels", else from the size of "id2label", else 2. Missing keys take
  * the BertConfig defaults. */

@@ -1,4 +1,5 @@
 #include "metrics.h"
+#include "stream.h"
 #include "pyfloat.h"
 #include "util.h"
 
@@ -329,6 +330,7 @@ void glue_read(pt_reader *r, enum glue_kind kind, glue_inputs *in)
 	float *logits = NULL;
 	size_t cap = 0;
 	while (rec_next(r, &rec)) {
+		stream_expect(&rec, STAGE_PREDICT);
 		push(in);
 		size_t i = in->n++;
 		if (!rec_field(&rec, "label"))

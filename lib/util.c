@@ -338,6 +338,28 @@ int pt_parse_double(const char *s, double *out)
 	return 0;
 }
 
+int pt_exe_dir(char *dir, size_t n)
+{
+	if (n < 2)
+		return 0;
+	ssize_t k = readlink("/proc/self/exe", dir, n - 1);
+	if (k <= 0)
+		return 0;
+	dir[k] = '\0';
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	return 1;
+}
+
+void pt_refuse_tty(FILE *fp)
+{
+	if (isatty(fileno(fp)))
+		pt_die("binary records not written to a terminal: redirect them to a file (-o FILE or > FILE), "
+		       "pipe them into the next tool, or into msgpack2json to look at them");
+}
+
 double pt_now(void)
 {
 	struct timespec ts;

@@ -95,6 +95,14 @@ char *pt_read_file(const char *path, size_t *len);
 int pt_parse_long(const char *s, long *out);
 int pt_parse_double(const char *s, double *out);
 
+/* The running executable's folder (from /proc/self/exe) into dir, without
+ * a trailing slash. Returns 1, or 0 when it cannot be known. */
+int pt_exe_dir(char *dir, size_t n);
+
+/* Refuses, as gzip does, to write a binary record stream to a terminal:
+ * when fp is a terminal, dies (exit 1) saying so and how to redirect it. */
+void pt_refuse_tty(FILE *fp);
+
 /* Monotonic seconds, for timing and progress. */
 double pt_now(void);
 

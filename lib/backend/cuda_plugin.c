@@ -1,6 +1,7 @@
 /* cuda_plugin: finding and loading the CUDA backend's shared object (see
  * cuda_plugin.h). */
 #include "backend/cuda_plugin.h"
+#include "util.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -18,20 +19,6 @@ static int tried;
 static char why_buf[PATH_MAX + 512];
 
 #ifdef PT_HAVE_CUDA
-/* The executable's folder into dir (no trailing slash); 0 when unknown. */
-static int exe_dir(char *dir, size_t n)
-{
-	ssize_t k = readlink("/proc/self/exe", dir, n - 1);
-	if (k <= 0)
-		return 0;
-	dir[k] = '\0';
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		return 0;
-	*slash = '\0';
-	return 1;
-}
-
 /* Opens the plugin at path and checks its table; NULL with why_buf set. */
 static const pt_cuda_api *open_plugin(const char *path)
 {
@@ -65,7 +52,7 @@ static const pt_cuda_api *load(void)
 		return open_plugin(env);
 	}
 	char dir[PATH_MAX], path[PATH_MAX + 64];
-	if (exe_dir(dir, sizeof dir)) {
+	if (pt_exe_dir(dir, sizeof dir)) {
 		static const char *const where[] = { "%s/" PT_CUDA_PLUGIN_FILE, "%s/../lib/pipetune/" PT_CUDA_PLUGIN_FILE };
 		for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
 			snprintf(path, sizeof path, where[i], dir);

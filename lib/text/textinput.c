@@ -9,10 +9,10 @@
 #include <sys/types.h>
 
 static const ti_task tasks[] = {
-	{ "cola", "sentence", NULL, "label", "3", "1", NULL, 0, 2 },
-	{ "sst2", "sentence", NULL, "label", NULL, NULL, NULL, 0, 2 },
-	{ "mrpc", "#1 String", "#2 String", "Quality", NULL, NULL, NULL, 0, 2 },
-	{ "qqp", "question1", "question2", "is_duplicate", NULL, NULL, NULL, 0, 2 },
+	{ "cola", "sentence", NULL, "label", "3", "1", "unacceptable,acceptable", 0, 2 },
+	{ "sst2", "sentence", NULL, "label", NULL, NULL, "negative,positive", 0, 2 },
+	{ "mrpc", "#1 String", "#2 String", "Quality", NULL, NULL, "not_equivalent,equivalent", 0, 2 },
+	{ "qqp", "question1", "question2", "is_duplicate", NULL, NULL, "not_duplicate,duplicate", 0, 2 },
 	{ "stsb", "sentence1", "sentence2", "score", NULL, NULL, NULL, 1, 0 },
 	{ "mnli", "sentence1", "sentence2", "gold_label", NULL, NULL, "entailment,neutral,contradiction", 0, 3 },
 	{ "qnli", "question", "sentence", "label", NULL, NULL, "entailment,not_entailment", 0, 2 },
@@ -105,6 +105,7 @@ struct ti_reader {
 	size_t nlnames;
 	/* JSONL */
 	json_t *cur;
+	const ti_task *detected;
 };
 
 /* Reads one line without its \n (and \r). Returns 0 at end of input. */
@@ -270,15 +271,92 @@ static long find_column(ti_reader *r, const char *key)
 	return -1;
 }
 
-static void read_header(ti_reader *r)
+static int field_is(const ti_reader *r, size_t i, const char *s)
+{
+	return i < r->nfields && r->flen[i] == strlen(s) && memcmp(r->buf + r->foff[i], s, r->flen[i]) == 0;
+}
+
+static int has_field(const ti_reader *r, const char *s)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		if (field_is(r, i, s))
+			return 1;
+	return 0;
+}
+
+/* The task of the first line (split into fields); "rte" stands for rte,
+ * wnli and ax until resolve_rte_like has seen a label. */
+static const ti_task *detect_task(ti_reader *r)
+{
+	const char *ask = NULL, *pick = NULL;
+	if (has_field(r, "#1 String") && has_field(r, "#2 String"))
+		pick = "mrpc";
+	else if (has_field(r, "question1") && has_field(r, "question2"))
+		pick = "qqp";
+	else if (has_field(r, "promptID") || has_field(r, "gold_label"))
+		pick = "mnli";
+	else if (has_field(r, "filename") && has_field(r, "sentence1"))
+		pick = "stsb";
+	else if (has_field(r, "question") && has_field(r, "sentence"))
+		pick = "qnli";
+	else if (has_field(r, "sentence1") && has_field(r, "sentence2"))
+		pick = has_field(r, "label") ? "rte" : NULL, ask = "rte, wnli and ax (unlabelled test files)";
+	else if (r->nfields == 2 && field_is(r, 0, "sentence") && field_is(r, 1, "label"))
+		pick = "sst2";
+	else if (r->nfields == 2 && field_is(r, 0, "index") && field_is(r, 1, "sentence"))
+		ask = "sst2 and cola (unlabelled test files)";
+	else if (r->nfields == 4 && (field_is(r, 1, "0") || field_is(r, 1, "1")) &&
+		 (field_is(r, 2, "") || field_is(r, 2, "*")))
+		pick = "cola";
+	if (pick)
+		return ti_task_find(pick);
+	if (ask)
+		pt_die("%s: line 1: these columns fit %s alike: give --task", r->name, ask);
+	pt_die("%s: line 1: not the header of a GLUE task's file: give --task TASK, or name the columns "
+	       "with --text-a (--text-b, --label)", r->name);
+}
+
+/* rte, wnli and ax share their columns: the first data line's label tells
+ * them apart. Reads that line, leaving it pending. */
+static void resolve_rte_like(ti_reader *r)
 {
 	if (!read_line(r))
+		pt_die("%s: no example after the header, so no label to tell rte, wnli and ax apart: give --task",
+		       r->name);
+	split_tsv(r);
+	r->pending = 1;
+	const char *pick = NULL;
+	if (r->col_label >= 0 && (size_t)r->col_label < r->nfields) {
+		if (field_is(r, (size_t)r->col_label, "entailment") || field_is(r, (size_t)r->col_label, "not_entailment"))
+			pick = "rte";
+		else if (field_is(r, (size_t)r->col_label, "neutral") || field_is(r, (size_t)r->col_label, "contradiction"))
+			pick = "ax";
+		else if (field_is(r, (size_t)r->col_label, "0") || field_is(r, (size_t)r->col_label, "1"))
+			pick = "wnli";
+	}
+	if (!pick)
+		pt_die("%s: line %ld: cannot tell rte, wnli and ax apart from this label: give --task", r->name,
+		       r->lineno);
+	r->detected = ti_task_find(pick);
+	r->opt.label_names = r->detected->label_names;
+}
+
+static void read_header(ti_reader *r)
+{
+	if (!read_line(r)) {
+		if (r->opt.detect_task && !r->opt.text_a)
+			pt_die("%s: empty input: no header to recognise the task from: give --task", r->name);
 		return;  /* empty input: no examples */
+	}
 	if (r->opt.format == TI_TSV)
 		split_tsv(r);
 	else
 		split_csv(r);
 	r->expect = r->nfields;
+	if (r->opt.detect_task && !r->opt.text_a) {
+		r->detected = detect_task(r);
+		ti_options_from_task(&r->opt, r->detected);
+	}
 	int headerless = r->opt.no_header ||
 		(r->opt.format == TI_TSV && r->opt.headerless_a &&
 		 !(r->nfields > 0 && r->flen[0] == 5 && memcmp(r->buf + r->foff[0], "index", 5) == 0));
@@ -311,6 +389,13 @@ static void read_header(ti_reader *r)
 		pt_die("%s: line %ld: no column '%s' in the header", r->name, r->lineno, r->opt.text_b);
 	r->col_label = find_column(r, r->opt.label);  /* absent: a test file */
 	r->key_a = r->opt.text_a; r->key_b = r->opt.text_b; r->key_label = r->opt.label;
+	if (r->detected && strcmp(r->detected->name, "rte") == 0)
+		resolve_rte_like(r);
+}
+
+const ti_task *ti_task_detected(const ti_reader *r)
+{
+	return r->detected;
 }
 
 static void parse_label_names(ti_reader *r)
@@ -337,11 +422,11 @@ ti_reader *ti_open(FILE *fp, const char *name, const ti_options *opt)
 	r->name = name;
 	r->opt = *opt;
 	r->col_a = r->col_b = r->col_label = -1;
-	if (!opt->text_a)
+	if (!opt->text_a && !(opt->detect_task && opt->format == TI_TSV))
 		pt_die("no text column given");
-	parse_label_names(r);
 	if (opt->format != TI_JSONL)
 		read_header(r);
+	parse_label_names(r);
 	return r;
 }
 

@@ -52,6 +52,8 @@ typedef struct {
 	int regression;           /* labels are float32 */
 	int num_labels;           /* > 0: integer labels must be in [0, num_labels) (the task's;
 	                             --label-names gives its own count); 0: any integer */
+	int detect_task;          /* TSV without text_a: recognise the GLUE task from the
+	                             header (ti_task_detected says which) */
 } ti_options;
 
 typedef struct {
@@ -70,6 +72,17 @@ void ti_options_from_task(ti_options *opt, const ti_task *task);
 /* Starts reading fp (named name in messages) and reads the header. Dies on
  * a missing column or bad input. */
 ti_reader *ti_open(FILE *fp, const char *name, const ti_options *opt);
+/* The GLUE task recognised from the input's first line (detect_task), or
+ * NULL. Recognised: each task's train, dev and test files, by their
+ * columns (#1 String: mrpc, question1: qqp, promptID or gold_label: mnli,
+ * filename: stsb, question + sentence: qnli, sentence + label alone: sst2,
+ * a headerless 4-column file with 0/1 in column 1: cola); sentence1 +
+ * sentence2 + label is rte, wnli or ax, told apart by the first label
+ * (entailment/not_entailment: rte, an integer: wnli, neutral or
+ * contradiction: ax). Files that two tasks share exactly (the unlabelled
+ * test files of sst2/cola and rte/wnli/ax) and any other file die asking
+ * for --task. */
+const ti_task *ti_task_detected(const ti_reader *r);
 /* Reads the next example into *ex (its strings stay valid until the next
  * call). Returns 1, or 0 at the end of the input. Dies on bad input. */
 int ti_next(ti_reader *r, ti_example *ex);

@@ -249,3 +249,19 @@ pt_wordpiece *tokconfig_load(const char *dir)
 	free(vt);
 	return wp;
 }
+
+int tokconfig_fingerprint(const char *dir, char *buf, size_t n)
+{
+	char *tj = path_join(dir, "tokenizer.json"), *vt = path_join(dir, "vocab.txt");
+	int has = file_exists(tj) || file_exists(vt);
+	free(tj);
+	free(vt);
+	if (n)
+		buf[0] = '\0';
+	if (!has)
+		return 0;
+	pt_wordpiece *wp = tokconfig_load(dir);
+	wp_fingerprint(wp, buf, n);
+	wp_free(wp);
+	return 1;
+}

@@ -18,4 +18,10 @@
  * or does not fit. The result is freed with wp_free(). */
 pt_wordpiece *tokconfig_load(const char *dir);
 
+/* The fingerprint (wp_fingerprint) of dir's tokenizer into buf (n bytes,
+ * WP_FINGERPRINT_MAX is enough). Returns 1, or 0 when dir has neither
+ * tokenizer.json nor vocab.txt (buf then holds ""). Dies like
+ * tokconfig_load on a defective tokenizer file. */
+int tokconfig_fingerprint(const char *dir, char *buf, size_t n);
+
 #endif

@@ -1,10 +1,14 @@
 /* tokrecord: tok's output record (layout in tokrecord.h). */
 #include "text/tokrecord.h"
+#include "stream.h"
 
-void tokrecord_write(pt_writer *w, const ti_example *ex, const pt_encoding *enc, int regression)
+#include <string.h>
+
+void tokrecord_write(pt_writer *w, const ti_example *ex, const pt_encoding *enc, int regression,
+		     const char *tokenizer, const char *label_names)
 {
 	size_t n = enc->ids.n;
-	wr_map(w, ex->has_label ? 5 : 4);
+	wr_map(w, (ex->has_label ? 6 : 5) + (label_names ? 1 : 0));
 	wr_key(w, "idx");
 	wr_int(w, ex->idx);
 	if (ex->has_label) {
@@ -22,4 +26,10 @@ void tokrecord_write(pt_writer *w, const ti_example *ex, const pt_encoding *enc,
 	wr_array(w, n);
 	for (size_t i = 0; i < n; i++)
 		wr_int(w, 1);
+	wr_key(w, STREAM_TOKENIZER);
+	wr_str(w, tokenizer, strlen(tokenizer));
+	if (label_names) {
+		wr_key(w, STREAM_LABEL_NAMES);
+		wr_str(w, label_names, strlen(label_names));
+	}
 }

@@ -1,6 +1,7 @@
 /* wordpiece: BERT normalizer, pre-tokenizer, WordPiece, template and
  * truncation (see wordpiece.h for the semantics). */
 #include "text/wordpiece.h"
+#include "rng.h"
 #include "util.h"
 
 #include <string.h>
@@ -207,6 +208,26 @@ void wp_id_tokens_free(pt_id_tokens *t)
 	free(t->tok);
 	t->tok = NULL;
 	t->n = 0;
+}
+
+void wp_fingerprint(const pt_wordpiece *wp, char *buf, size_t n)
+{
+	uint64_t h = 0;
+	for (size_t i = 0; i <= wp->full.mask; i++) {
+		const slot *s = &wp->full.slots[i];
+		if (s->id >= 0)   /* a sum: the same for any insertion order */
+			h += pt_mix64(s->hash ^ pt_mix64((uint64_t)(uint32_t)s->id));
+	}
+	const pt_wp_config *c = &wp->cfg;
+	uint64_t flags = (uint64_t)(c->clean_text != 0) | (uint64_t)(c->handle_chinese_chars != 0) << 1 |
+			 (uint64_t)(c->strip_accents != 0) << 2 | (uint64_t)(c->lowercase != 0) << 3 |
+			 (uint64_t)(uint32_t)c->max_input_chars_per_word << 8;
+	h = pt_mix64(h ^ pt_mix64(flags));
+	h = pt_mix64(h ^ fnv(wp->prefix, wp->prefix_len));
+	h = pt_mix64(h ^ ((uint64_t)(uint32_t)wp->unk | (uint64_t)(uint32_t)wp->cls << 32));
+	h = pt_mix64(h ^ (uint64_t)(uint32_t)wp->sep);
+	snprintf(buf, n, "%s-%zu-%016llx", c->lowercase ? "uncased" : "cased", wp->full.used,
+		 (unsigned long long)h);
 }
 
 void wp_add_special(pt_wordpiece *wp, const char *tok, size_t len, int32_t id)

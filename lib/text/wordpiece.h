@@ -76,6 +76,15 @@ typedef struct {
 } pt_id_tokens;
 pt_id_tokens wp_id_tokens(const pt_wordpiece *wp);
 void wp_id_tokens_free(pt_id_tokens *t);
+/* A short text that identifies the tokenizer, for the "tokenizer" field
+ * of tok's records: "uncased-30522-HHHHHHHHHHHHHHHH" (or "cased-..."): the
+ * casing, the vocabulary size and a 64-bit hash of every (token, id) pair
+ * and of the settings that change ids (normalizer flags, continuation
+ * prefix, [UNK]/[CLS]/[SEP] ids); the truncation length is left out.
+ * Independent of the order tokens were added. Writes at most n bytes
+ * (WP_FINGERPRINT_MAX is enough) into buf. */
+#define WP_FINGERPRINT_MAX 48
+void wp_fingerprint(const pt_wordpiece *wp, char *buf, size_t n);
 /* Registers a special token matched verbatim in raw text (an HF added
  * token with normalized=false, lstrip/rstrip false). */
 void wp_add_special(pt_wordpiece *wp, const char *tok, size_t len, int32_t id);

@@ -58,7 +58,7 @@ logits_of_json "$F/cls_expected.json" >"$T/want"
 close_rows 1e-4 "$T/got" "$T/want" || fail "unlabelled logits differ"
 
 # a bare BertModel checkpoint: loads, reports the new head
-"$BINDIR/predict" --model "$F/bare" "$F/bare_batches.mpk" >/dev/null 2>"$T/bare.err" || fail "predict bare"
+"$BINDIR/predict" --model "$F/bare" --allow-new-head "$F/bare_batches.mpk" >/dev/null 2>"$T/bare.err" || fail "predict bare"
 grep -q 'newly initialized (seed 42): classifier.weight, classifier.bias' "$T/bare.err" || fail "bare report: $(cat "$T/bare.err")"
 
 # the whole pipeline on the tiny model's vocabulary

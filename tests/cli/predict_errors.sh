@@ -31,7 +31,7 @@ if [ -x "$BINDIR/msgpack2json" ] && [ -x "$BINDIR/json2msgpack" ]; then
 fi
 
 # models that cannot load
-expect_fail 1 "nope/config.json: cannot read" "$P" --model "$T/nope" "$F/cls_batches.mpk"
+expect_fail 1 "model '.*/nope': no such folder; get the demo's model with scripts/fetch-model.sh" "$P" --model "$T/nope" "$F/cls_batches.mpk"
 cp -r "$F/cls" "$T/m"
 sed -i 's/"vocab_size": 64/"vocab_size": 70/' "$T/m/config.json"
 expect_fail 1 "tensor 'bert.embeddings.word_embeddings.weight' has shape \[64, 16\] but the config needs \[70, 16\]" \

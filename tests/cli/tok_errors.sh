@@ -25,7 +25,7 @@ printf 's,label\n"open,1\n' >"$T/quote.csv"
 expect_fail 1 "quote.csv: line 2: end of input inside a quoted field" "$TOK" -m "$M" -f csv --text-a s "$T/quote.csv"
 
 # Missing or unusable model folders.
-expect_fail 1 "no-such-model: No such file or directory" "$TOK" -m "$T/no-such-model" -t sst2 "$T/col.tsv"
+expect_fail 1 "model '.*/no-such-model': no such folder" "$TOK" -m "$T/no-such-model" -t sst2 "$T/col.tsv"
 mkdir "$T/empty"
 expect_fail 1 "empty: no tokenizer.json or vocab.txt" "$TOK" -m "$T/empty" -t sst2 "$T/col.tsv"
 mkdir "$T/nocls" && printf '[PAD]\n[UNK]\n[SEP]\nhello\n' >"$T/nocls/vocab.txt"
@@ -38,8 +38,9 @@ expect_fail 1 "no-such.tsv: No such file or directory" "$TOK" -m "$M" -t sst2 "$
 ! ls "$T"/out.mpk.* >/dev/null 2>&1 || fail "temporary output left behind"
 
 # Usage errors exit 2.
-expect_fail 2 "--model DIR is required" "$TOK" -t sst2
+expect_fail 1 "model '.*/nope' \\(from PIPETUNE_MODEL\\): no such folder" env PIPETUNE_MODEL="$T/nope" "$TOK" -t sst2
 expect_fail 2 "unknown task 'nope'" "$TOK" -m "$M" -t nope
 expect_fail 2 "--max-length: expected an integer in \[3, " "$TOK" -m "$M" -t sst2 --max-length 2
 expect_fail 2 "--format: expected tsv, csv or jsonl" "$TOK" -m "$M" -t sst2 -f xml
-expect_fail 2 "give --task or --text-a" "$TOK" -m "$M"
+expect_fail 2 "give --task or --text-a" "$TOK" -m "$M" -f jsonl
+expect_fail 1 "/dev/null: empty input: no header to recognise the task from: give --task" "$TOK" -m "$M" /dev/null

@@ -18,7 +18,9 @@ static void usage(void)
 	       "DataCollatorWithPadding does: rows padded to the longest row of the batch.\n"
 	       "\n"
 	       "Options:\n"
-	       "  -b, --batch-size N          examples per batch (default 8; at most 65536)\n"
+	       "  -b, --batch-size N          examples per batch (default 8; at most 65536; the\n"
+	       "                              Trainer's --per-device-train-batch-size and\n"
+	       "                              --per-device-eval-batch-size are accepted)\n"
 	       "      --pad-id N              input_ids padding (default 0, BERT's [PAD];\n"
 	       "                              tok's records do not carry it; a token id,\n"
 	       "                              0 to 2^31-1)\n"
@@ -40,16 +42,19 @@ static void usage(void)
 	       "      \"attention_mask\": [[..],..]}\n"
 	       "token_type_ids and attention_mask are padded with 0; `label` becomes\n"
 	       "`labels` (ints, or floats for STS-B; omitted when records have none); any\n"
-	       "other scalar field passes through as an array per batch. Without --shuffle\n"
-	       "or --group-by-length the input is streamed, one batch in memory.\n"
+	       "other scalar field passes through as an array per batch, except tok's\n"
+	       "stream-wide `tokenizer` and `label_names`, which must be the same in every\n"
+	       "record and are written once per batch. Without --shuffle or --group-by-length\n"
+	       "the input is streamed, one batch in memory. Refuses to write to a terminal.\n"
 	       "\n"
 	       "Limits: a record of at most 1 GiB; ids and token types >= 0, mask values\n"
 	       "0 or 1, labels ints (or -100) or floats, one kind in every record.\n"
 	       "\n"
 	       "Examples:\n"
+	       "  $ tok < train.tsv | %s | train --epochs 3\n"
 	       "  $ tok --model bert-base-uncased --task mrpc < train.tsv | %s --shuffle > train.mpk\n"
 	       "  $ tok --model bert-base-uncased --task mrpc < dev.tsv | %s -b 32 > dev.mpk\n",
-	       pt_progname, pt_progname, pt_progname);
+	       pt_progname, pt_progname, pt_progname, pt_progname);
 }
 
 int main(int argc, char **argv)
@@ -58,6 +63,8 @@ int main(int argc, char **argv)
 	enum { PAD_ID = 256, PAD_MULT, SHUFFLE, SEED, GROUP, DROP };
 	static const struct option opts[] = {
 		{"batch-size", required_argument, 0, 'b'},
+		{"per-device-train-batch-size", required_argument, 0, 'b'},
+		{"per-device-eval-batch-size", required_argument, 0, 'b'},
 		{"pad-id", required_argument, 0, PAD_ID},
 		{"pad-to-multiple-of", required_argument, 0, PAD_MULT},
 		{"shuffle", no_argument, 0, SHUFFLE},
@@ -93,7 +100,9 @@ int main(int argc, char **argv)
 		pt_usage_error("at most one input file");
 	pt_reader *r = rec_open(optind < argc ? argv[optind] : NULL);
 	pt_writer w;
-	wr_init(&w, pt_output_open(out));
+	FILE *fp = pt_output_open(out);
+	pt_refuse_tty(fp);
+	wr_init(&w, fp);
 	collate_run(r, &w, &o);
 	rec_close(r);
 	pt_output_commit();

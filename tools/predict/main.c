@@ -10,6 +10,7 @@
 #include "config.h"
 #include "backend/device.h"
 #include "dist.h"
+#include "model_path.h"
 #include "options.h"
 #include "predict.h"
 #include "record.h"
@@ -28,7 +29,10 @@ static void usage(void)
 	       "Options:\n"
 	       "  -m, --model DIR      model folder: config.json + model.safetensors (or\n"
 	       "                       model.safetensors.index.json + shards), e.g. the\n"
-	       "                       --output-dir of train\n"
+	       "                       --output-dir of train; or a folder name in\n"
+	       "                       $PIPETUNE_MODELS or ./models\n"
+	       "      --allow-new-head predict even with a model that has no trained classifier\n"
+	       "                       (its head is then random: refused without this)\n"
 	       "      --device D       cpu, cuda or auto (default auto: cuda when this build\n"
 	       "                       has it and a GPU is visible, else cpu)\n"
 	       "      --precision P    matrix products on the GPU: fp32 (default), tf32, bf16\n"
@@ -41,6 +45,7 @@ static void usage(void)
 	       "\n"
 	       "In:  {\"idx\": [..], \"labels\": [..], \"input_ids\": [[..],..], \"token_type_ids\": [[..],..],\n"
 	       "      \"attention_mask\": [[..],..]}   (labels, token_type_ids, attention_mask optional)\n"
+	       "(batches whose tokenizer field differs from the model's tokenizer are refused)\n"
 	       "Out: {\"idx\": 0, \"label\": 1, \"logits\": [-1.2, 2.3], \"prediction\": 1}\n"
 	       "label only when the input has labels; a regression model (num_labels 1)\n"
 	       "writes a float label and logits only. With labels, the mean loss goes to\n"
@@ -68,13 +73,14 @@ int main(int argc, char **argv)
 	pt_init(argv[0]);
 	pt_runtime_env(argv);
 	dist_init(&argc, &argv);
-	enum { DEVICE = 256, SET, SEED, PRECISION };
+	enum { DEVICE = 256, SET, SEED, PRECISION, NEW_HEAD };
 	static const struct option opts[] = {
 		{"model", required_argument, 0, 'm'},
 		{"device", required_argument, 0, DEVICE},
 		{"precision", required_argument, 0, PRECISION},
 		{"set", required_argument, 0, SET},
 		{"seed", required_argument, 0, SEED},
+		{"allow-new-head", no_argument, 0, NEW_HEAD},
 		{"output", required_argument, 0, 'o'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -82,7 +88,7 @@ int main(int argc, char **argv)
 	const char *model = NULL, *out = NULL;
 	pt_device device = PT_DEVICE_AUTO;
 	const char **sets = pt_calloc((size_t)argc, sizeof *sets);
-	int nsets = 0, c;
+	int nsets = 0, c, allow_new_head = 0;
 	int64_t seed = 42;
 	pt_precision precision = PT_FP32;
 	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
@@ -92,6 +98,7 @@ int main(int argc, char **argv)
 		case PRECISION: precision = pt_precision_parse(optarg); break;
 		case SET: sets[nsets++] = optarg; break;
 		case SEED: seed = pt_opt_int("--seed", optarg, 0, INT64_MAX); break;
+		case NEW_HEAD: allow_new_head = 1; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(); free(sets); return 0;
 		default: pt_usage_error("unknown option");
@@ -106,6 +113,8 @@ int main(int argc, char **argv)
 		pt_usage_error("with %d MPI ranks the batches must be a file (every rank reads it), "
 			       "not standard input", dist_size());
 	int lead = dist_rank() == 0;
+	char *model_dir = model_path_resolve(model);
+	model = model_dir;
 	const pt_backend *be = pt_device_open(device, precision, 1);
 
 	bert_config cfg;
@@ -114,6 +123,10 @@ int main(int argc, char **argv)
 		bert_config_set(&cfg, sets[i]);
 	checkpoint_check(&cfg, model);   /* before allocating: a checkpoint that does not fit the config */
 	bert_model *m = bert_create_on(&cfg, be);
+	if (!allow_new_head && !checkpoint_has_head(model))
+		pt_die("%s: no trained classifier (classifier.weight is not in its checkpoint): the predictions "
+		       "would come from a random head; fine-tune it first (train --model %s) and predict with "
+		       "train's output folder, or pass --allow-new-head", model, model);
 	checkpoint_load(m, &cfg, model, (uint64_t)seed);
 	pt_reader *r = rec_open(in);
 	/* The records come out only once every batch has passed, so bad input
@@ -131,6 +144,7 @@ int main(int argc, char **argv)
 	bert_free(m);
 	bert_config_free(&cfg);
 	free(sets);
+	free(model_dir);
 	dist_finalize();
 	return 0;
 }

@@ -9,28 +9,35 @@
 #include "backend/device.h"
 #include "dist.h"
 #include "options.h"
+#include "model_path.h"
 #include "runtime_env.h"
 #include "trainer.h"
 #include "util.h"
 
 static void usage(void)
 {
-	printf("Usage: train --model DIR --output-dir DIR [OPTION]... [BATCHES]\n"
+	printf("Usage: %s [--model M] [--output-dir DIR] [OPTION]... [BATCHES]\n"
 	       "Fine-tune a BERT checkpoint for sequence classification, as the HF Trainer does.\n"
 	       "\n"
 	       "Fine-tune a BERT checkpoint for sequence classification on collated batches\n"
 	       "(from collate) read from BATCHES or standard input, with the Hugging Face\n"
-	       "Trainer's semantics and defaults.\n"
+	       "Trainer's semantics and defaults. The TrainingArguments spellings are accepted\n"
+	       "too (shown after the short ones); the batch size is collate's --batch-size.\n"
 	       "\n"
 	       "Options:\n"
-	       "  -m, --model DIR            pretrained model folder (config.json, model.safetensors)\n"
+	       "  -m, --model M              pretrained model folder (config.json, model.safetensors),\n"
+	       "                             or a folder name in $PIPETUNE_MODELS or ./models\n"
+	       "                             (default: $PIPETUNE_MODEL, else " MODEL_PATH_DEFAULT ",\n"
+	       "                             the demo's model; --model-name-or-path)\n"
 	       "  -O, --output-dir DIR       where the final model and checkpoint-N/ folders go\n"
+	       "                             (default trainer_output, as the Trainer's)\n"
 	       "      --num-labels N         classes (1 = regression, MSE loss); default: the config's\n"
 	       "      --set KEY=VALUE        override a config.json field (e.g. hidden_dropout_prob=0)\n"
-	       "      --epochs N             training epochs (3; fractions allowed; (0, 1e6])\n"
+	       "      --epochs N             training epochs (3; fractions allowed; (0, 1e6];\n"
+	       "                             --num-train-epochs)\n"
 	       "      --max-steps N          stop after N optimizer steps (overrides --epochs;\n"
 	       "                             at most 2^53)\n"
-	       "      --lr X                 peak learning rate (5e-5; (0, 1])\n"
+	       "      --lr X                 peak learning rate (5e-5; (0, 1]; --learning-rate)\n"
 	       "      --weight-decay X       AdamW decoupled weight decay (0; [0, 1])\n"
 	       "      --warmup-steps N       linear warm-up steps (0)\n"
 	       "      --warmup-ratio X       warm-up as a fraction of all steps (0; [0, 1])\n"
@@ -45,7 +52,8 @@ static void usage(void)
 	       "      --from-scratch         initialize every weight from the model's config.json\n"
 	       "                             (no checkpoint needed; BertForSequenceClassification(config))\n"
 	       "      --eval FILE            collated batches to evaluate on\n"
-	       "      --eval-strategy S      epoch, steps or no (epoch when --eval is given)\n"
+	       "      --eval-strategy S      epoch, steps or no (epoch when --eval is given;\n"
+	       "                             --evaluation-strategy)\n"
 	       "      --eval-steps N         with --eval-strategy steps (default: --logging-steps)\n"
 	       "      --metric CMD           command reading prediction records, printing metrics\n"
 	       "                             JSON (e.g. 'glue-metric mrpc')\n"
@@ -83,10 +91,11 @@ static void usage(void)
 	       "that fits the config; every numeric option finite and in the range above.\n"
 	       "\n"
 	       "Examples:\n"
+	       "  $ tok < train.tsv | collate | train --epochs 3\n"
 	       "  $ tok --model M --task mrpc < train.tsv | collate > train.mpk\n"
 	       "  $ tok --model M --task mrpc < dev.tsv | collate > dev.mpk\n"
 	       "  $ train --model M --num-labels 2 --output-dir run --eval dev.mpk --metric 'glue-metric mrpc' train.mpk\n"
-	       "  $ predict --model run < dev.mpk | glue-metric mrpc\n");
+	       "  $ predict --model run < dev.mpk | glue-metric mrpc\n", pt_progname);
 }
 
 enum {
@@ -109,6 +118,8 @@ int main(int argc, char **argv)
 		{"num-labels", required_argument, 0, OPT_NUM_LABELS},
 		{"set", required_argument, 0, OPT_SET},
 		{"epochs", required_argument, 0, OPT_EPOCHS},
+		{"num-train-epochs", required_argument, 0, OPT_EPOCHS},
+		{"model-name-or-path", required_argument, 0, 'm'},
 		{"max-steps", required_argument, 0, OPT_MAX_STEPS},
 		{"lr", required_argument, 0, OPT_LR},
 		{"learning-rate", required_argument, 0, OPT_LR},
@@ -124,6 +135,7 @@ int main(int argc, char **argv)
 		{"resume-from-checkpoint", required_argument, 0, OPT_RESUME},
 		{"eval", required_argument, 0, OPT_EVAL},
 		{"eval-strategy", required_argument, 0, OPT_EVAL_STRATEGY},
+		{"evaluation-strategy", required_argument, 0, OPT_EVAL_STRATEGY},
 		{"eval-steps", required_argument, 0, OPT_EVAL_STEPS},
 		{"metric", required_argument, 0, OPT_METRIC},
 		{"device", required_argument, 0, OPT_DEVICE},
@@ -192,10 +204,8 @@ int main(int argc, char **argv)
 		o.train_path = argv[optind++];
 	if (optind < argc)
 		pt_usage_error("one input file at most, got '%s' too", argv[optind]);
-	if (!o.model_dir)
-		pt_usage_error("--model DIR is required");
 	if (!o.output_dir)
-		pt_usage_error("--output-dir DIR is required");
+		o.output_dir = "trainer_output";
 	if (o.from_scratch && o.resume_dir)
 		pt_usage_error("--from-scratch and --resume-from-checkpoint exclude each other");
 	if (o.eval_path && !strategy_given)
@@ -213,7 +223,10 @@ int main(int argc, char **argv)
 	o.sets = sets;
 	if (dist_rank() != 0)
 		o.progress = 0;
+	char *model_dir = model_path_resolve(o.model_dir);
+	o.model_dir = model_dir;
 	train_run(&o);
+	free(model_dir);
 	dist_finalize();
 	return 0;
 }
