@@ -241,27 +241,6 @@ static void write_batch(pt_writer *w, const schema *s, example *const *b, size_t
 	}
 }
 
-uint64_t collate_uniform(uint64_t *state, uint64_t bound)
-{
-	uint64_t threshold = (0 - bound) % bound;
-	for (;;) {
-		uint64_t r = pt_splitmix64(state);
-		if (r >= threshold)
-			return r % bound;
-	}
-}
-
-static void shuffle(void *base, size_t n, size_t size, uint64_t *state)
-{
-	char tmp[64], *a = base;
-	for (size_t i = n; i-- > 1;) {
-		size_t j = (size_t)collate_uniform(state, (uint64_t)i + 1);
-		memcpy(tmp, a + i * size, size);
-		memcpy(a + i * size, a + j * size, size);
-		memcpy(a + j * size, tmp, size);
-	}
-}
-
 /* Stable sort of example pointers by length, longest first (merge sort). */
 static void sort_by_len(example **a, size_t n, example **tmp)
 {
@@ -334,7 +313,7 @@ static void run_buffered(pt_reader *r, pt_writer *w, const collate_opts *o)
 		order[i] = &ex[i];
 	uint64_t state = o->seed;
 	if (o->shuffle)
-		shuffle(order, n, sizeof *order, &state);
+		pt_shuffle(order, n, sizeof *order, &state);
 	size_t nb = n / bs + (n % bs != 0);
 	size_t *starts = pt_malloc(nb * sizeof *starts);
 	if (o->group_by_length) {
@@ -349,7 +328,7 @@ static void run_buffered(pt_reader *r, pt_writer *w, const collate_opts *o)
 		if (!(o->drop_last && n - b * bs < bs))
 			starts[kept++] = b * bs;
 	if (o->shuffle && o->group_by_length)
-		shuffle(starts, kept, sizeof *starts, &state);
+		pt_shuffle(starts, kept, sizeof *starts, &state);
 	for (size_t b = 0; b < kept; b++) {
 		size_t len = n - starts[b] < bs ? n - starts[b] : bs;
 		write_batch(w, &s, order + starts[b], len, o);

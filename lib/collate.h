@@ -20,9 +20,9 @@
  *
  * Order: input order, streaming (one batch in memory), unless shuffle or
  * group_by_length, which read the whole input first.
- *  - shuffle: a permutation of the examples by Fisher-Yates (i from n-1
- *    down to 1, swap i with a uniform j in [0, i]) drawing from splitmix64
- *    seeded with `seed`, bounded draws by rejection (no modulo bias).
+ *  - shuffle: a permutation of the examples by pt_shuffle (rng.h:
+ *    Fisher-Yates drawing from splitmix64 seeded with `seed`, bounded
+ *    draws by rejection, no modulo bias).
  *  - group_by_length: like transformers' LengthGroupedSampler: the (shuffled
  *    when shuffle is set) order is cut into mega-batches of 50 batches,
  *    each sorted by length, longest first (stable), then cut into batches;
@@ -53,9 +53,5 @@ typedef struct {
 /* Reads every record of r and writes the batches to w. Dies naming the
  * input, record and field on a record that does not fit (see above). */
 void collate_run(pt_reader *r, pt_writer *w, const collate_opts *o);
-
-/* Uniform integer in [0, bound) from pt_splitmix64 (rng.h), by rejection;
- * advances *state. */
-uint64_t collate_uniform(uint64_t *state, uint64_t bound);
 
 #endif

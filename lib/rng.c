@@ -2,6 +2,7 @@
 #include "rng.h"
 
 #include <math.h>
+#include <string.h>
 
 static inline void philox_round(uint32_t c[4], const uint32_t k[2])
 {
@@ -52,6 +53,27 @@ uint64_t pt_splitmix64(uint64_t *state)
 uint64_t pt_mix64(uint64_t x)
 {
 	return pt_splitmix64(&x);
+}
+
+uint64_t pt_rng_below(uint64_t *state, uint64_t bound)
+{
+	uint64_t threshold = (0 - bound) % bound;
+	for (;;) {
+		uint64_t r = pt_splitmix64(state);
+		if (r >= threshold)
+			return r % bound;
+	}
+}
+
+void pt_shuffle(void *base, size_t n, size_t size, uint64_t *state)
+{
+	char tmp[64], *a = base;
+	for (size_t i = n; i-- > 1;) {
+		size_t j = (size_t)pt_rng_below(state, (uint64_t)i + 1);
+		memcpy(tmp, a + i * size, size);
+		memcpy(a + i * size, a + j * size, size);
+		memcpy(a + j * size, tmp, size);
+	}
 }
 
 uint64_t pt_hash_name(const char *s)

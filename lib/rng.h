@@ -6,6 +6,7 @@
 #ifndef PT_RNG_H
 #define PT_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The 4 words of Philox4x32-10 for counter (block, stream) under key seed. */
@@ -26,6 +27,15 @@ uint64_t pt_splitmix64(uint64_t *state);
 /* The splitmix64 output for state x, without a state to advance: a
  * stateless 64-bit hash, pt_mix64(x) == pt_splitmix64(&s) with s = x. */
 uint64_t pt_mix64(uint64_t x);
+
+/* A uniform integer in [0, bound) (bound >= 1) from pt_splitmix64(state),
+ * by rejection: no modulo bias. Advances *state one or more times. */
+uint64_t pt_rng_below(uint64_t *state, uint64_t bound);
+
+/* Shuffles the n elements of size bytes (at most 64) at base in place:
+ * Fisher-Yates, i from n-1 down to 1 swapped with j = pt_rng_below(state,
+ * i + 1), so every permutation is equally likely. Advances *state. */
+void pt_shuffle(void *base, size_t n, size_t size, uint64_t *state);
 
 /* 64-bit FNV-1a of a string: a stable stream id for a named tensor. */
 uint64_t pt_hash_name(const char *s);

@@ -47,8 +47,13 @@ enum eval_strategy train_eval_strategy_parse(const char *name)
 	pt_usage_error("--eval-strategy: expected epoch, steps or no, got '%s'", name ? name : "(null)");
 }
 
-/* The batch order of epoch e: a Fisher-Yates permutation driven by
- * splitmix64(seed, e), or the input order without shuffling. */
+/* Salts that keep the run's random streams apart though they share --seed:
+ * the batch order of each epoch and the dropout masks of each step. */
+#define SALT_EPOCH_ORDER 0x5151u
+#define SALT_DROPOUT 0x100000001B3ull   /* a multiplier: seed * SALT_DROPOUT + step */
+
+/* The batch order of epoch e: pt_shuffle (unbiased Fisher-Yates) driven by
+ * splitmix64 from (seed, e), or the input order without shuffling. */
 static void epoch_order(const trainer *t, int64_t epoch, size_t *order)
 {
 	size_t n = t->train.n;
@@ -56,14 +61,8 @@ static void epoch_order(const trainer *t, int64_t epoch, size_t *order)
 		order[i] = i;
 	if (!t->o->shuffle)
 		return;
-	uint64_t s = pt_mix64(t->o->seed ^ pt_mix64((uint64_t)epoch + 0x5151));
-	for (size_t i = n; i > 1; i--) {
-		s = pt_mix64(s);
-		size_t j = (size_t)(s % i);
-		size_t tmp = order[i - 1];
-		order[i - 1] = order[j];
-		order[j] = tmp;
-	}
+	uint64_t s = pt_mix64(t->o->seed ^ pt_mix64((uint64_t)epoch + SALT_EPOCH_ORDER));
+	pt_shuffle(order, n, sizeof *order, &s);
 }
 
 /* ---- set-up ---- */
@@ -231,7 +230,7 @@ typedef struct {
 static step_result train_step(trainer *t, const bert_batch *b, float *logits)
 {
 	const train_opts *o = t->o;
-	uint64_t dseed = pt_mix64(o->seed * 0x100000001B3ull + (uint64_t)t->step);
+	uint64_t dseed = pt_mix64(o->seed * SALT_DROPOUT + (uint64_t)t->step);
 	float scale = t->scaler.scale;
 	bert_set_loss_scale(t->model, scale);
 	step_result r;
