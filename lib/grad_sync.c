@@ -1,5 +1,6 @@
 #include "grad_sync.h"
 #include "dist.h"
+#include "options.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -14,10 +15,7 @@ static const char *const allreduce_names[] = { "auto", "mpi", "nccl" };
 
 pt_allreduce grad_sync_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (name && strcmp(name, allreduce_names[i]) == 0)
-			return (pt_allreduce)i;
-	pt_usage_error("--allreduce: expected auto, mpi or nccl, got '%s'", name ? name : "(null)");
+	return (pt_allreduce)pt_opt_choice("--allreduce", name, allreduce_names, 3);
 }
 
 void grad_sync_init(const pt_backend *be, pt_allreduce how)

@@ -1,4 +1,4 @@
-/* options: strict numeric option values (see options.h). */
+/* options: strict option values (see options.h). */
 #include "options.h"
 #include "util.h"
 
@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int64_t pt_opt_int(const char *opt, const char *s, int64_t lo, int64_t hi)
 {
@@ -36,4 +37,17 @@ double pt_opt_num(const char *opt, const char *s, double lo, int lo_open, double
 		pt_usage_error("%s: expected a number in %c%g, %g], got '%s'", opt, lo_open ? '(' : '[', lo, hi, s);
 	}
 	return v;
+}
+
+int pt_opt_choice(const char *opt, const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s && strcmp(s, names[i]) == 0)
+			return i;
+	char list[256] = "";
+	size_t len = 0;
+	for (int i = 0; i < n && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+					names[i]);
+	pt_usage_error("%s: expected %s, got '%s'", opt, list, s ? s : "(null)");
 }

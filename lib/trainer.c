@@ -19,6 +19,7 @@
 #include "ckpt_dir.h"
 #include "dist.h"
 #include "grad_sync.h"
+#include "options.h"
 #include "rng.h"
 #include "train_eval.h"
 #include "train_state.h"
@@ -37,14 +38,10 @@ void train_opts_default(train_opts *o)
 	o->eval_strategy = EVAL_NO;
 }
 
-static const char *const strategy_names[] = { "no", "epoch", "steps" };
-
 enum eval_strategy train_eval_strategy_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (name && strcmp(name, strategy_names[i]) == 0)
-			return (enum eval_strategy)i;
-	pt_usage_error("--eval-strategy: expected epoch, steps or no, got '%s'", name ? name : "(null)");
+	static const char *const names[] = { "no", "epoch", "steps" };
+	return (enum eval_strategy)pt_opt_choice("--eval-strategy", name, names, 3);
 }
 
 /* Salts that keep the run's random streams apart though they share --seed:

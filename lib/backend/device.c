@@ -1,6 +1,7 @@
 /* device: --device cpu|cuda|auto -> a backend (see device.h). */
 #include "backend/device.h"
 #include "backend/cuda_plugin.h"
+#include "options.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -17,10 +18,7 @@ static const char *const device_names[] = { "cpu", "cuda", "auto" };
 
 pt_device pt_device_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (name && strcmp(name, device_names[i]) == 0)
-			return (pt_device)i;
-	pt_usage_error("--device: expected cpu, cuda or auto, got '%s'", name ? name : "(null)");
+	return (pt_device)pt_opt_choice("--device", name, device_names, 3);
 }
 
 const pt_backend *pt_device_select(pt_device d)
@@ -48,10 +46,7 @@ static const char *const precision_names[] = { "fp32", "tf32", "bf16", "fp16" };
 
 pt_precision pt_precision_parse(const char *name)
 {
-	for (int i = 0; i < 4; i++)
-		if (name && strcmp(name, precision_names[i]) == 0)
-			return (pt_precision)i;
-	pt_usage_error("--precision: expected fp32, tf32, bf16 or fp16, got '%s'", name ? name : "(null)");
+	return (pt_precision)pt_opt_choice("--precision", name, precision_names, 4);
 }
 
 void pt_device_set_precision(const pt_backend *be, pt_precision p)

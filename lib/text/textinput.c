@@ -1,5 +1,6 @@
 /* textinput: GLUE TSV, CSV and JSON Lines example readers. */
 #include "text/textinput.h"
+#include "options.h"
 #include "util.h"
 
 #include <errno.h>
@@ -33,10 +34,7 @@ static const char *const format_names[] = { "tsv", "csv", "jsonl" };
 
 ti_format ti_format_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (name && strcmp(name, format_names[i]) == 0)
-			return (ti_format)i;
-	pt_usage_error("--format: expected tsv, csv or jsonl, got '%s'", name ? name : "(null)");
+	return (ti_format)pt_opt_choice("--format", name, format_names, 3);
 }
 
 const char *ti_task_list(void) { return "cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli, ax"; }

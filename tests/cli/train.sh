@@ -35,6 +35,7 @@ train_tiny "$T/d" --max-steps 12 --save-total-limit 2 2>/dev/null || fail "max-s
 	|| fail "save-total-limit 2 kept: $(ls "$T/d")"
 # --allreduce: a usage error, and NCCL without a GPU
 expect_fail 2 "train: --allreduce: expected auto, mpi or nccl, got 'tcp'" train_tiny "$T/e" --allreduce tcp
+expect_fail 2 "^train: --eval-strategy: expected no, epoch or steps, got 'often'$" train_tiny "$T/e" --eval-strategy often
 expect_fail 1 "^train: --allreduce nccl: NCCL reduces GPU memory; add --device cuda$" \
 	train_tiny "$T/e" --max-steps 1 --allreduce nccl
 [ -e "$T/e/model.safetensors" ] && fail "a refused run wrote a model"
