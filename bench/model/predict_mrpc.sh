@@ -70,7 +70,8 @@ dmax = max(abs(a - b) for x, y in zip(c, t) for a, b in zip(x["logits"], y["logi
 print(f"median of {reps}: {n} examples; predict {cw:.2f} s ({n / cw:.0f} ex/s) vs torch process {tw:.2f} s "
       f"({n / tw:.0f} ex/s): {tw / cw:.2f}x; torch's loop alone {tl:.2f} s ({n / tl:.0f} ex/s): {tl / cw:.2f}x")
 print(f"  CPU time (user + system, whole process) predict {med(cpu(f'{d}/c.time.{r}') for r in R):.2f} s, "
-      f"torch {med(cpu(f'{d}/t.time.{r}') for r in R):.2f} s")
+      f"torch {med(cpu(f'{d}/t.time.{r}') for r in R):.2f} s (its loop alone "
+      f"{med(float(kv(f'{d}/t.{r}')['predict_cpu_s']) for r in R):.2f} s)")
 print(f"  peak RSS predict {med(rss(f'{d}/c.time.{r}') for r in R):.0f} MB, torch {med(rss(f'{d}/t.time.{r}') for r in R):.0f} MB")
 print(f"  same prediction on {agree}/{len(c)} examples, largest logit difference {dmax:.2e}")
 PYEOF

@@ -5,7 +5,8 @@ as Trainer.predict does) under torch.inference_mode() and, with --precision
 bf16, torch.autocast("cpu", dtype=torch.bfloat16); write predict's records
 ({"idx", "label", "logits", "prediction"}) as JSON lines to --output. Prints
 "key value" lines to stdout: load time, the predict loop's time (model
-loaded, batches decoded before timing) and examples/s.
+loaded, batches decoded before timing), its CPU time (all threads) and
+examples/s.
 
     python torch_predict.py --model DIR [--precision fp32|bf16] [--threads 2]
                             [--output FILE] BATCHES.mpk
@@ -71,11 +72,11 @@ def main():
     t_load = time.perf_counter() - t0
     amp = torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")
     out = []
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with torch.inference_mode(), amp:
         for r, b in batches:
             out.append((r, model(**b).logits.float()))
-    t_pred = time.perf_counter() - t0
+    t_pred, c_pred = time.perf_counter() - t0, time.process_time() - c0
     n = sum(len(r["idx"]) for r, _ in out)
     if a.output:
         with open(a.output, "w") as f:
@@ -87,7 +88,7 @@ def main():
                     rec["logits"] = logits[i].tolist()
                     rec["prediction"] = int(logits[i].argmax())
                     f.write(json.dumps(rec) + "\n")
-    print(f"examples {n}\nbatches {len(batches)}\nload_s {t_load:.3f}\npredict_s {t_pred:.3f}")
+    print(f"examples {n}\nbatches {len(batches)}\nload_s {t_load:.3f}\npredict_s {t_pred:.3f}\npredict_cpu_s {c_pred:.3f}")
     print(f"predict_examples_per_s {n / t_pred:.1f}\nprecision {a.precision}\nthreads {torch.get_num_threads()}")
     print(f"torch {torch.__version__}", file=sys.stderr)
 
