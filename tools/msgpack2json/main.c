@@ -86,7 +86,8 @@ int main(int argc, char **argv)
 			buf.n = 0;
 		}
 	}
-	fwrite(buf.p, 1, buf.n, fp);
+	if (buf.n)  /* an empty stream leaves buf.p NULL, which fwrite may not take */
+		fwrite(buf.p, 1, buf.n, fp);
 	jbuf_free(&buf);
 	wp_id_tokens_free(&vocab);
 	rec_close(r);
