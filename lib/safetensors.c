@@ -249,7 +249,8 @@ static int name_cmp(const void *a, const void *b)
 /* Name order, each name once (a tensor in two shards is an error). */
 static void sort_unique(st_file *f, const char *path)
 {
-	qsort(f->t, f->n, sizeof *f->t, name_cmp);
+	if (f->n > 1)   /* a header-only file has no tensors (f->t NULL) */
+		qsort(f->t, f->n, sizeof *f->t, name_cmp);
 	for (size_t i = 1; i < f->n; i++)
 		if (strcmp(f->t[i - 1].name, f->t[i].name) == 0)
 			pt_die("%s: tensor '%s' appears in more than one shard", path, f->t[i].name);
