@@ -8,13 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "predict.h"
 #include "record.h"
 #include "util.h"
 
 /* Feeds the prediction records in the file at path to metric_cmd and adds
- * eval_KEY to e for each number of the JSON object it prints. */
-static void run_metric(const char *metric_cmd, const char *path, log_entry *e)
+ * eval_KEY to e for each number of the JSON object it prints; 0 when it
+ * failed after a signal (abandoned), else 1. */
+static int run_metric(const char *metric_cmd, const char *path, log_entry *e)
 {
 	size_t n = strlen(metric_cmd) + strlen(path) + 16;
 	char *cmd = pt_malloc(n);
@@ -26,6 +28,10 @@ static void run_metric(const char *metric_cmd, const char *path, log_entry *e)
 	size_t got = fread(out, 1, sizeof out - 1, p);
 	out[got] = '\0';
 	int st = pclose(p);
+	if (st != 0 && pt_interrupt_pending()) {
+		free(cmd);
+		return 0;
+	}
 	if (st != 0)
 		pt_die("--metric: '%s' failed (status %d)", metric_cmd, st);
 	json_error_t jerr;
@@ -43,10 +49,11 @@ static void run_metric(const char *metric_cmd, const char *path, log_entry *e)
 	}
 	json_decref(j);
 	free(cmd);
+	return 1;
 }
 
-void train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
-		    const char *metric_cmd, log_entry *e)
+int train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
+		   const char *metric_cmd, log_entry *e)
 {
 	double loss_sum = 0;
 	long nex = 0;
@@ -59,7 +66,7 @@ void train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
 	wr_init(&w, pf);
 	float *logits = pt_malloc((size_t)eval->max_rows * (size_t)c->num_labels * sizeof *logits);
 	double t0 = pt_now();
-	for (size_t i = 0; i < eval->n; i++) {
+	for (size_t i = 0; i < eval->n && !pt_interrupt_pending(); i++) {
 		const batch_buf *b = &eval->v[i];
 		float loss = bert_forward(m, &b->b, 0, 0, logits);
 		if (b->has_labels) {
@@ -69,16 +76,20 @@ void train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
 		predict_write_batch(&w, b, logits, c->num_labels);
 	}
 	free(logits);
-	if (fflush(pf) != 0 || ferror(pf))
+	int done = !pt_interrupt_pending();
+	if (done && (fflush(pf) != 0 || ferror(pf)))
 		pt_die("%s: write error: %s", tmpl, strerror(errno));
 	double runtime = pt_now() - t0;
 
-	if (nex)
+	if (done && nex)
 		log_put(e, "eval_loss", loss_sum / (double)nex, 0);
-	if (metric_cmd)
-		run_metric(metric_cmd, tmpl, e);
+	if (done && metric_cmd)
+		done = run_metric(metric_cmd, tmpl, e);
 	fclose(pf);
 	unlink(tmpl);
+	if (!done)
+		return 0;
 	log_put(e, "eval_runtime", runtime, 0);
 	log_put(e, "eval_samples_per_second", runtime > 0 ? eval->rows / runtime : 0, 0);
+	return 1;
 }

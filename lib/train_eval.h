@@ -12,9 +12,12 @@
  * absent when none has), then, when metric_cmd is not NULL, eval_KEY for
  * each number KEY of the JSON object that metric_cmd prints when fed the
  * prediction records (predict_write_batch) on stdin, then eval_runtime and
- * eval_samples_per_second. Dies when metric_cmd cannot run, fails, or
- * prints no JSON object. */
-void train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
-		    const char *metric_cmd, log_entry *e);
+ * eval_samples_per_second; returns 1. A SIGTERM/SIGINT (lib/interrupt.h)
+ * abandons it between batches, or when the metric command fails once one
+ * arrived (Ctrl-C reaches the command too): returns 0, e then holds a part
+ * to discard. A metric that completes is kept. Dies when metric_cmd cannot
+ * run, fails (no signal), or prints no JSON object. */
+int train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
+		   const char *metric_cmd, log_entry *e);
 
 #endif

@@ -25,12 +25,12 @@ static void write_state(const trainer *t, const char *dir)
 		"  \"num_train_epochs\": %lld,\n  \"logging_steps\": %lld,\n  \"save_steps\": %lld,\n"
 		"  \"train_batch_size\": %d,\n  \"seed\": %llu,\n  \"steps_per_epoch\": %lld,\n"
 		"  \"optimizer_steps\": %lld,\n  \"loss_scale\": %.9g,\n  \"loss_scale_good_steps\": %lld,\n"
-		"  \"log_history\": [",
+		"  \"eval_pending\": %s,\n  \"log_history\": [",
 		(long long)t->step, num, (long long)t->total_steps,
 		(long long)((t->total_steps + t->steps_per_epoch - 1) / t->steps_per_epoch),
 		(long long)t->o->logging_steps, (long long)t->o->save_steps, t->train.max_rows,
 		(unsigned long long)t->o->seed, (long long)t->steps_per_epoch, (long long)t->opt.step,
-		(double)t->scaler.scale, (long long)t->scaler.good);
+		(double)t->scaler.scale, (long long)t->scaler.good, t->eval_pending ? "true" : "false");
 	for (size_t i = 0; i < t->log.n; i++) {
 		fputs(i ? ",\n    " : "\n    ", f);
 		log_write_json(f, &t->log.v[i]);
@@ -65,6 +65,7 @@ void train_save_checkpoint(trainer *t)
 	ckpt_dir_commit(tmp, dir, NULL);
 	free(tmp);
 	free(dir);
+	t->saved_step = t->step;
 	ckpt_dir_rotate(t->o->output_dir, t->o->save_total_limit);
 }
 
@@ -101,6 +102,7 @@ void train_resume(trainer *t, const char *dir)
 		t->scaler.scale = (float)json_num(st, "loss_scale", sp);
 		t->scaler.good = (int64_t)json_num(st, "loss_scale_good_steps", sp);
 	}
+	t->eval_pending = json_is_true(json_object_get(st, "eval_pending"));
 	train_log_load(&t->log, json_object_get(st, "log_history"));
 	json_decref(st);
 	free(sp);
@@ -117,6 +119,7 @@ void train_resume(trainer *t, const char *dir)
 	free(op);
 	t->opt.step = opt_steps;
 	t->step = step;
+	t->saved_step = step;   /* this checkpoint holds the state */
 	if (dist_rank() == 0)
 		pt_warn("resuming from %s at step %lld (epoch %.2f)", dir, (long long)step,
 			train_epoch_float(t, step));

@@ -33,6 +33,9 @@ typedef struct {
 	double total_loss;         /* over this process's steps, for train_loss */
 	double t_start;
 	grad_scaler scaler;        /* fp16's loss scaling; scale 1 otherwise */
+	int64_t saved_step;        /* the step whose state a checkpoint-N holds (-1: none) */
+	int eval_pending;          /* this step's evaluation was abandoned (a signal): saved
+	                              in the checkpoint, run first by the resumed run */
 } trainer;
 
 /* The fractional epoch after step steps, as the Trainer logs it. */
@@ -42,11 +45,12 @@ static inline double train_epoch_float(const trainer *t, int64_t step)
 }
 
 /* Writes output_dir/checkpoint-STEP atomically (ckpt_dir_commit), then
- * removes the oldest checkpoints beyond save_total_limit. */
+ * removes the oldest checkpoints beyond save_total_limit; sets saved_step. */
 void train_save_checkpoint(trainer *t);
 
-/* Restores weights, optimizer moments and count, loss scaler, step and log
- * history from dir, a checkpoint-N folder of train_save_checkpoint; t has
+/* Restores weights, optimizer moments and count, loss scaler, step, log
+ * history and eval_pending from dir, a checkpoint-N folder of
+ * train_save_checkpoint (saved_step becomes its step); t has
  * its model, optimizer, schedule and batches set up. Dies on a checkpoint
  * that does not fit this run (another number of batches an epoch, a step
  * past the end, missing or misshapen moments). */

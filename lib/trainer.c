@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "ckpt_dir.h"
 #include "dist.h"
 #include "grad_sync.h"
+#include "interrupt.h"
 #include "options.h"
 #include "rng.h"
 #include "train_eval.h"
@@ -97,6 +99,7 @@ static void train_setup(trainer *t, const train_opts *o)
 {
 	memset(t, 0, sizeof *t);
 	t->o = o;
+	t->saved_step = -1;
 	const pt_backend *be = pt_device_open(o->device, o->precision, dist_rank() == 0);
 	grad_sync_init(be, o->allreduce);
 	grad_scaler_init(&t->scaler, o->precision == PT_FP16);
@@ -265,11 +268,14 @@ static void log_train(trainer *t, double grad_norm)
 	t->run_steps = 0;
 }
 
+/* An evaluation a signal abandons is left pending: not logged, marked in
+ * the checkpoint, redone first by the resumed run (the same log). */
 static void evaluate(trainer *t)
 {
 	log_entry e = {0};
-	train_evaluate(t->model, &t->cfg, &t->eval, t->o->metric_cmd, &e);
-	emit(t, &e);
+	t->eval_pending = !train_evaluate(t->model, &t->cfg, &t->eval, t->o->metric_cmd, &e);
+	if (!t->eval_pending)
+		emit(t, &e);
 }
 
 /* What the Trainer does after optimizer step t->step: log, evaluate, save. */
@@ -318,18 +324,75 @@ static void train_free(trainer *t)
 	bert_config_free(&t->cfg);
 }
 
+/* ---- SIGTERM, SIGINT ---- */
+
+/* The signal that stops the run now (SIGTERM, SIGINT), or 0. Under MPI
+ * every rank takes part (one all-reduce): any rank's signal stops them all
+ * at the same step, so none is left waiting in a collective. */
+static int stop_requested(void)
+{
+	int sig = pt_interrupt_pending();
+	if (dist_size() > 1) {
+		double got[2] = { sig == SIGINT, sig == SIGTERM };
+		dist_allreduce_sum_f64(got, 2);
+		if (!sig)
+			sig = got[1] > 0 ? SIGTERM : got[0] > 0 ? SIGINT : 0;
+	}
+	return sig;
+}
+
+/* Ends the run on signal sig between two optimizer steps: rank 0 writes
+ * checkpoint-N (atomic, as every checkpoint) unless this step's exists,
+ * says where, and every rank exits with 128 + sig, the others once rank
+ * 0's checkpoint is in place. */
+static _Noreturn void stop_run(trainer *t, int sig, size_t *order, float *logits)
+{
+	const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+	if (dist_rank() == 0) {
+		train_progress_clear(&t->log);
+		if (t->step > 0 && t->saved_step != t->step)
+			train_save_checkpoint(t);
+		if (t->step > 0)
+			pt_warn("%s: stopped after step %lld of %lld%s; %s/checkpoint-%lld holds it: continue "
+				"with --resume-from-checkpoint last", name, (long long)t->step,
+				(long long)t->total_steps,
+				t->eval_pending ? " (its evaluation is left to the resumed run)" : "",
+				t->o->output_dir, (long long)t->step);
+		else
+			pt_warn("%s: stopped before the first step; nothing to save", name);
+	}
+	if (dist_size() > 1) {
+		double z = 0;
+		dist_allreduce_sum_f64(&z, 1);   /* the other ranks wait for the checkpoint */
+	}
+	grad_sync_finalize();
+	free(order);
+	free(logits);
+	train_free(t);
+	dist_finalize();
+	exit(128 + sig);
+}
+
 /* ---- the loop ---- */
 
 void train_run(const train_opts *o)
 {
 	int lead = dist_rank() == 0;
 	trainer t;
+	pt_interrupt_install();   /* SIGTERM, SIGINT: stop between steps, with a checkpoint */
 	train_setup(&t, o);
 	init_or_resume(&t);
 
 	size_t *order = pt_malloc(t.train.n * sizeof *order);
 	float *logits = pt_malloc((size_t)t.train.max_rows * (size_t)t.cfg.num_labels * sizeof *logits);
 	t.t_start = pt_now();
+	if (t.eval_pending && (!lead || o->eval_strategy == EVAL_NO))
+		t.eval_pending = 0;
+	if (t.eval_pending)
+		evaluate(&t);   /* the resumed checkpoint's evaluation, which a signal abandoned */
+	int sig = stop_requested();
+	if (sig)
+		stop_run(&t, sig, order, logits);
 	int64_t start_step = t.step, cur_epoch = -1;
 	while (t.step < t.total_steps) {
 		int64_t epoch = t.step / t.steps_per_epoch;
@@ -345,6 +408,8 @@ void train_run(const train_opts *o)
 		t.run_steps++;
 		if (lead)   /* other ranks: straight on to the next step's all-reduce */
 			after_step(&t, r.grad_norm);
+		if ((sig = stop_requested()))
+			stop_run(&t, sig, order, logits);
 	}
 	grad_sync_finalize();
 	if (lead)
@@ -352,4 +417,5 @@ void train_run(const train_opts *o)
 	free(order);
 	free(logits);
 	train_free(&t);
+	pt_interrupt_uninstall();
 }
