@@ -65,7 +65,7 @@ size_t st_numel(const st_tensor *t)
 {
 	size_t n = 1;
 	for (int i = 0; i < t->ndim; i++)
-		n *= (size_t)t->shape[i];
+		n = pt_mul_size(n, (size_t)t->shape[i], "safetensors: tensor size");
 	return n;
 }
 
@@ -479,7 +479,7 @@ static size_t out_bytes(const st_out *t)
 {
 	size_t n = st_dtype_size(t->dtype);
 	for (int i = 0; i < t->ndim; i++)
-		n *= (size_t)t->shape[i];
+		n = pt_mul_size(n, (size_t)t->shape[i], "safetensors: tensor size");
 	return n;
 }
 
@@ -543,10 +543,11 @@ void st_save(const char *path, const st_out *t, size_t n)
 		size_t nb = out_bytes(ord[i]);
 		json_t *o = json_array();
 		json_array_append_new(o, json_integer((json_int_t)off));
-		json_array_append_new(o, json_integer((json_int_t)(off + nb)));
+		size_t end = pt_add_size(off, nb, "safetensors: file size");
+		json_array_append_new(o, json_integer((json_int_t)end));
 		json_object_set_new(e, "data_offsets", o);
 		json_object_set_new(h, ord[i]->name, e);
-		off += nb;
+		off = end;
 	}
 	char *js = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(h);

@@ -2,6 +2,7 @@
  * (contracts in train_state.h). */
 #include "train_state.h"
 
+#include <float.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,12 +70,14 @@ void train_save_checkpoint(trainer *t)
 	ckpt_dir_rotate(t->o->output_dir, t->o->save_total_limit);
 }
 
-static double json_num(json_t *o, const char *key, const char *path)
+/* A count in trainer_state.json: a JSON integer >= 0 (a number such as
+ * 1e300 is refused, never cast). */
+static int64_t json_count(json_t *o, const char *key, const char *path)
 {
 	json_t *v = json_object_get(o, key);
-	if (!json_is_number(v))
-		pt_die("%s: field '%s': expected a number", path, key);
-	return json_number_value(v);
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		pt_die("%s: field '%s': expected an integer >= 0", path, key);
+	return (int64_t)json_integer_value(v);
 }
 
 void train_resume(trainer *t, const char *dir)
@@ -84,12 +87,12 @@ void train_resume(trainer *t, const char *dir)
 	json_t *st = json_load_file(sp, 0, &jerr);
 	if (!st)
 		pt_die("%s: cannot read: %s", sp, jerr.text);
-	int64_t step = (int64_t)json_num(st, "global_step", sp);
-	int64_t spe = (int64_t)json_num(st, "steps_per_epoch", sp);
+	int64_t step = json_count(st, "global_step", sp);
+	int64_t spe = json_count(st, "steps_per_epoch", sp);
 	if (spe != t->steps_per_epoch)
 		pt_die("%s: the checkpoint was made with %lld batches an epoch, this input has %lld",
 		       sp, (long long)spe, (long long)t->steps_per_epoch);
-	if ((uint64_t)json_num(st, "seed", sp) != t->o->seed)
+	if ((uint64_t)json_count(st, "seed", sp) != t->o->seed)
 		pt_warn("%s: resuming with another --seed than the checkpoint's", sp);
 	if (step > t->total_steps)
 		pt_die("%s: global_step %lld is past this run's %lld steps", sp, (long long)step,
@@ -97,10 +100,13 @@ void train_resume(trainer *t, const char *dir)
 	/* optional (older checkpoints): AdamW's own count, which fp16's skipped
 	 * steps leave behind the global step, and the loss scaler */
 	int64_t opt_steps = json_is_number(json_object_get(st, "optimizer_steps"))
-			    ? (int64_t)json_num(st, "optimizer_steps", sp) : step;
+			    ? json_count(st, "optimizer_steps", sp) : step;
 	if (json_is_number(json_object_get(st, "loss_scale")) && t->scaler.enabled) {
-		t->scaler.scale = (float)json_num(st, "loss_scale", sp);
-		t->scaler.good = (int64_t)json_num(st, "loss_scale_good_steps", sp);
+		double s = json_number_value(json_object_get(st, "loss_scale"));
+		if (!(s > 0 && s <= FLT_MAX))
+			pt_die("%s: field 'loss_scale': expected a positive float32", sp);
+		t->scaler.scale = (float)s;
+		t->scaler.good = json_count(st, "loss_scale_good_steps", sp);
 	}
 	t->eval_pending = json_is_true(json_object_get(st, "eval_pending"));
 	train_log_load(&t->log, json_object_get(st, "log_history"));

@@ -40,4 +40,9 @@ train_tiny "$T/pre" --max-steps 4 --eval "$T/eval.mpk" --eval-strategy steps --e
 train_tiny "$T/run" --max-steps 4 --save-steps 1 --eval "$T/eval.mpk" --eval-strategy steps --eval-steps 2 \
 	--metric false 2>/dev/null && fail "train with a failing metric succeeded"
 [ "$(ls -A "$T/run")" = checkpoint-1 ] || fail "expected checkpoint-1 alone, got: $(ls -a "$T/run")"
+# a trainer_state.json whose counts are not integers is refused, not cast
+sed -i 's/"global_step": 1,/"global_step": 1e300,/' "$T/run/checkpoint-1/trainer_state.json"
+expect_fail 1 "checkpoint-1/trainer_state.json: field 'global_step': expected an integer >= 0" \
+	timeout 60 "$BINDIR/train" --model "$T/tiny" --output-dir "$T/run" --resume-from-checkpoint last \
+	--no-progress --max-steps 4 "$T/train.mpk"
 exit 0
