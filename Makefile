@@ -158,6 +158,7 @@ check: deps
 	$(MAKE) $(PAR) FETCH_MODEL=no O=build-san BINDIR=build-san/bin CFLAGS="$(SAN_FLAGS)" all units
 	@PT_SANITIZE=1 O=build-san BINDIR=build-san/bin tests/run.sh
 	$(MAKE) $(PAR) FETCH_MODEL=no fuzz-replay
+	$(MAKE) $(PAR) FETCH_MODEL=no fuzz-replay FUZZ_CC=$(CC)
 
 # Quick loop for development: normal build and tests only.
 check-fast: all units
@@ -176,15 +177,18 @@ $(O)/tests/tools/%: tests/tools/%.c $(LIB)
 # tests/fuzz/driver.c, which runs the files it is given. `make fuzz` runs
 # each target FUZZ_SECONDS seconds from its seed corpus
 # (tests/fuzz/corpus/NAME, new inputs kept in $(FUZZ_O)/corpus/NAME);
-# `make fuzz-replay` (part of `make check`) runs every corpus file once.
+# `make fuzz-replay` runs every corpus file once; `make check` does it with
+# clang and with $(CC), whose UBSan flags different things (clang: NULL +
+# 0; GCC: NULL to libc's nonnull arguments such as qsort's).
 FUZZ_CC  ?= $(if $(shell command -v clang 2>/dev/null),clang,$(CC))
 FUZZ_O   := build-fuzz/$(notdir $(FUZZ_CC))
 FUZZ_SECONDS ?= 60
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(addprefix $(FUZZ_O)/bin/,$(FUZZ_NAMES))
-# The parsers the harnesses reach (nothing of the model, backends or OpenMP).
-FUZZ_LIB_SRC := lib/util.c lib/record.c lib/batch.c lib/collate.c lib/rng.c lib/jsonconv.c \
-	lib/pyfloat.c lib/safetensors.c lib/config.c lib/metrics.c $(wildcard lib/text/*.c)
+# The library without the backends and without the files that include
+# omp.h (built without OpenMP, which clang may lack: the parsers the
+# harnesses reach use none).
+FUZZ_LIB_SRC := $(shell grep -L '<omp\.h>' $(filter-out lib/backend/%,$(LIB_SRC)))
 FUZZ_LIB := $(FUZZ_O)/libpipetune-fuzz.a
 # Evaluated only by the fuzz targets: can FUZZ_CC link a libFuzzer target?
 FUZZ_LIBFUZZER = $(eval FUZZ_LIBFUZZER := $(FUZZ_LIBFUZZER_TEST))$(FUZZ_LIBFUZZER)
