@@ -23,10 +23,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parameter indices, in HF named_parameters() order. */
-enum { P_WTE, P_WPE, P_WTT, P_ELN_W, P_ELN_B, P_LAYER0 };
-enum { L_QW, L_QB, L_KW, L_KB, L_VW, L_VB, L_AOW, L_AOB, L_LN1W, L_LN1B,
-       L_IW, L_IB, L_OW, L_OB, L_LN2W, L_LN2B, L_NPARAM };
+/* The parameters by name, as llm.c names them: pointers into the flat
+ * parameter buffer (m->w) and, with the same layout, the gradient buffer
+ * (m->g). Shapes in torch's layout: nn.Linear weights [out, in]. */
+typedef struct {
+	float *qw, *qb;         /* attention.self.query [C,C], [C] */
+	float *kw, *kb;         /* attention.self.key */
+	float *vw, *vb;         /* attention.self.value */
+	float *aow, *aob;       /* attention.output.dense [C,C], [C] */
+	float *ln1w, *ln1b;     /* attention.output.LayerNorm [C] */
+	float *iw, *ib;         /* intermediate.dense [I,C], [I] */
+	float *ow, *ob;         /* output.dense [C,I], [C] */
+	float *ln2w, *ln2b;     /* output.LayerNorm [C] */
+} layer_tensors;
+
+typedef struct {
+	float *wte, *wpe, *wtt; /* word [V,C], position [P,C], token type [TV,C] embeddings */
+	float *elnw, *elnb;     /* embeddings.LayerNorm [C] */
+	layer_tensors *layer;   /* [L] */
+	float *poolw, *poolb;   /* pooler.dense [C,C], [C] */
+	float *clsw, *clsb;     /* classifier [NL,C], [NL] */
+} model_tensors;
+
+/* tensors: in the embeddings, in each layer, in the pooler and classifier */
+enum { NT_EMB = 5, NT_LAYER = sizeof(layer_tensors) / sizeof(float *), NT_HEAD = 4 };
+
+/* Dropout sites: a site's mask is drawn from stream drop_stream(layer,
+ * site) of the pass's seed, in the forward pass and again in the backward
+ * one. The embeddings' dropout is site DROP_EMB of layer 0, the
+ * classifier's site DROP_CLS of "layer L" (past the last one): every
+ * stream is distinct. */
+enum { DROP_EMB = 0, DROP_ATT = 1, DROP_ATT_OUT = 2, DROP_FFN_OUT = 3, DROP_CLS = 1, DROP_SITES = 3 };
+
+static uint64_t drop_stream(int layer, int site)
+{
+	return (uint64_t)site + DROP_SITES * (uint64_t)layer;
+}
 
 /* Shapes: [N,C] is N packed token rows (N = BT when unpacked), [BT,C] the
  * padded batch [B,T,C]. */
@@ -50,6 +82,7 @@ struct bert_model {
 	size_t nparams;
 	float *param_buf, *grad_buf; /* [nfloats] each */
 	size_t nfloats;
+	model_tensors w, g;       /* the parameters and their gradients by name */
 
 	/* activations, carved from one buffer for the current (B, T, N) */
 	float *act_buf;
@@ -114,13 +147,47 @@ static void add_param(bert_model *m, size_t *off, const char *name, int ndim, in
 	*off = pt_add_size(*off, p->numel, "model config: parameter count");
 }
 
+/* t's pointers at the parameters (grad 0) or their gradients (grad 1),
+ * walking m->params in build_params' order. */
+static void name_tensors(bert_model *m, model_tensors *t, int grad)
+{
+	const bert_param *p = m->params;
+#define NEXT() (grad ? (p++)->grad : (p++)->data)
+	t->wte = NEXT();
+	t->wpe = NEXT();
+	t->wtt = NEXT();
+	t->elnw = NEXT();
+	t->elnb = NEXT();
+	t->layer = pt_calloc((size_t)m->cfg.num_hidden_layers + 1, sizeof(layer_tensors));
+	for (int l = 0; l < m->cfg.num_hidden_layers; l++) {
+		layer_tensors *lt = &t->layer[l];
+		lt->qw = NEXT(); lt->qb = NEXT();
+		lt->kw = NEXT(); lt->kb = NEXT();
+		lt->vw = NEXT(); lt->vb = NEXT();
+		lt->aow = NEXT(); lt->aob = NEXT();
+		lt->ln1w = NEXT(); lt->ln1b = NEXT();
+		lt->iw = NEXT(); lt->ib = NEXT();
+		lt->ow = NEXT(); lt->ob = NEXT();
+		lt->ln2w = NEXT(); lt->ln2b = NEXT();
+	}
+	t->poolw = NEXT();
+	t->poolb = NEXT();
+	t->clsw = NEXT();
+	t->clsb = NEXT();
+#undef NEXT
+	if ((size_t)(p - m->params) != m->nparams)
+		pt_die("bert: %zu tensors named, %zu built", (size_t)(p - m->params), m->nparams);
+}
+
+/* Every parameter tensor, in HF named_parameters() order (name_tensors
+ * walks them in this order). */
 static void build_params(bert_model *m)
 {
 	const bert_config *c = &m->cfg;
 	int C = c->hidden_size, I = c->intermediate_size;
 	char name[128];
 	size_t off = 0;
-	m->params = pt_calloc((size_t)P_LAYER0 + (size_t)L_NPARAM * c->num_hidden_layers + 4, sizeof(bert_param));
+	m->params = pt_calloc(NT_EMB + (size_t)NT_LAYER * c->num_hidden_layers + NT_HEAD, sizeof(bert_param));
 	add_param(m, &off, "bert.embeddings.word_embeddings.weight", 2, c->vocab_size, C);
 	add_param(m, &off, "bert.embeddings.position_embeddings.weight", 2, c->max_position_embeddings, C);
 	add_param(m, &off, "bert.embeddings.token_type_embeddings.weight", 2, c->type_vocab_size, C);
@@ -155,6 +222,8 @@ static void build_params(bert_model *m)
 		m->params[i].data = m->param_buf + o;
 		m->params[i].grad = m->grad_buf + o;
 	}
+	name_tensors(m, &m->w, 0);
+	name_tensors(m, &m->g, 1);
 }
 
 bert_model *bert_create(const bert_config *cfg)
@@ -193,6 +262,8 @@ void bert_free(bert_model *m)
 	free(m->host_ints);
 	free(m->host_flabels);
 	free(m->layers);
+	free(m->w.layer);
+	free(m->g.layer);
 	free(m->params);
 	free(m);
 }
@@ -343,7 +414,7 @@ static void carve_all(bert_model *m, carver *cv, int B, int T, int N, int packed
 	m->pooled_drop = m->p_cls > 0 ? carve(cv, BC) : m->pooled;
 	m->logits = carve(cv, BNL);
 	m->probs = carve(cv, BNL);
-	m->flabels = carve(cv, BNL);
+	m->flabels = carve(cv, B);
 	m->dctx = carve(cv, BTC);
 	m->dq = carve(cv, BTC);
 	m->dk = carve(cv, BTC);
@@ -486,9 +557,6 @@ static void to_packed(const bert_model *m, float *dst, const float *src, int C)
 		m->be->rows_gather(dst, src, m->rows, m->N, C);
 }
 
-#define PD(i) (m->params[(i)].data)
-#define PG(i) (m->params[(i)].grad)
-
 float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dropout_seed, float *logits)
 {
 	const bert_config *c = &m->cfg;
@@ -510,51 +578,50 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 	int N = plan_rows(m, b);
 	layout(m, B, T, N);
 	stage_inputs(m, b);
-	float ph = m->p_hidden;
+	const model_tensors *w = &m->w;
+	float p_hid = m->p_hidden;
 
 	/* the lookup on the padded batch; LayerNorm on the packed rows */
-	be->embedding_forward(VIA(m, m->dctx, m->emb), m->ids, m->tt, PD(P_WTE), PD(P_WPE), PD(P_WTT), B, T, C);
+	be->embedding_forward(VIA(m, m->dctx, m->emb), m->ids, m->tt, w->wte, w->wpe, w->wtt, B, T, C);
 	to_packed(m, m->emb, m->dctx, C);
-	be->layernorm_forward(m->x0, m->emb_mean, m->emb_rstd, m->emb, PD(P_ELN_W), PD(P_ELN_B), N, C,
-			      c->layer_norm_eps);
-	if (ph > 0)
-		be->dropout_forward(m->x0, m->x0, NULL, (size_t)N * C, ph, dropout_seed, 0);
+	be->layernorm_forward(m->x0, m->emb_mean, m->emb_rstd, m->emb, w->elnw, w->elnb, N, C, c->layer_norm_eps);
+	if (p_hid > 0)
+		be->dropout_forward(m->x0, m->x0, NULL, (size_t)N * C, p_hid, dropout_seed, drop_stream(0, DROP_EMB));
 	const float *x = m->x0;
 	for (int l = 0; l < L; l++) {
 		layer_acts *a = &m->layers[l];
-		int p0 = P_LAYER0 + L_NPARAM * l;
+		const layer_tensors *lw = &w->layer[l];
 		/* q, k, v on the packed rows, attention on the padded batch */
-		be->matmul_forward(VIA(m, m->pq, a->q), x, PD(p0 + L_QW), PD(p0 + L_QB), N, C, C);
-		be->matmul_forward(VIA(m, m->pk, a->k), x, PD(p0 + L_KW), PD(p0 + L_KB), N, C, C);
-		be->matmul_forward(VIA(m, m->pv, a->v), x, PD(p0 + L_VW), PD(p0 + L_VB), N, C, C);
+		be->matmul_forward(VIA(m, m->pq, a->q), x, lw->qw, lw->qb, N, C, C);
+		be->matmul_forward(VIA(m, m->pk, a->k), x, lw->kw, lw->kb, N, C, C);
+		be->matmul_forward(VIA(m, m->pv, a->v), x, lw->vw, lw->vb, N, C, C);
 		to_padded(m, a->q, m->pq, C);
 		to_padded(m, a->k, m->pk, C);
 		to_padded(m, a->v, m->pv, C);
 		be->attention_forward(VIA(m, m->dctx, a->ctx), a->att, m->att_drop ? m->att_drop : a->att,
 				      a->q, a->k, a->v, m->mask,
-				      B, T, C, NH, m->p_att, dropout_seed, 1 + 3 * (uint64_t)l);
+				      B, T, C, NH, m->p_att, dropout_seed, drop_stream(l, DROP_ATT));
 		to_packed(m, a->ctx, m->dctx, C);
-		be->matmul_forward(a->res1, a->ctx, PD(p0 + L_AOW), PD(p0 + L_AOB), N, C, C);
-		be->dropout_forward(a->res1, a->res1, x, (size_t)N * C, ph, dropout_seed, 2 + 3 * (uint64_t)l);
-		be->layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, PD(p0 + L_LN1W), PD(p0 + L_LN1B),
-				      N, C, c->layer_norm_eps);
-		be->matmul_forward(a->pre, a->ln1, PD(p0 + L_IW), PD(p0 + L_IB), N, C, I);
+		be->matmul_forward(a->res1, a->ctx, lw->aow, lw->aob, N, C, C);
+		be->dropout_forward(a->res1, a->res1, x, (size_t)N * C, p_hid, dropout_seed, drop_stream(l, DROP_ATT_OUT));
+		be->layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, lw->ln1w, lw->ln1b, N, C,
+				      c->layer_norm_eps);
+		be->matmul_forward(a->pre, a->ln1, lw->iw, lw->ib, N, C, I);
 		be->gelu_forward(m->act, a->pre, (size_t)N * I);
-		be->matmul_forward(a->res2, m->act, PD(p0 + L_OW), PD(p0 + L_OB), N, I, C);
-		be->dropout_forward(a->res2, a->res2, a->ln1, (size_t)N * C, ph, dropout_seed, 3 + 3 * (uint64_t)l);
-		be->layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, PD(p0 + L_LN2W), PD(p0 + L_LN2B),
-				      N, C, c->layer_norm_eps);
+		be->matmul_forward(a->res2, m->act, lw->ow, lw->ob, N, I, C);
+		be->dropout_forward(a->res2, a->res2, a->ln1, (size_t)N * C, p_hid, dropout_seed, drop_stream(l, DROP_FFN_OUT));
+		be->layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, lw->ln2w, lw->ln2b, N, C,
+				      c->layer_norm_eps);
 		x = a->ln2;
 	}
 	/* the pooler reads each row's first token from the padded layout */
 	to_padded(m, m->hpad, x, C);
 	x = VIA(m, m->hpad, x);
-	int ph0 = P_LAYER0 + L_NPARAM * L;   /* pooler, then classifier */
-	be->pooler_forward(m->pooled, x, PD(ph0), PD(ph0 + 1), B, T, C);
+	be->pooler_forward(m->pooled, x, w->poolw, w->poolb, B, T, C);
 	if (m->p_cls > 0)
 		be->dropout_forward(m->pooled_drop, m->pooled, NULL, (size_t)B * C, m->p_cls, dropout_seed,
-				    1 + 3 * (uint64_t)L);
-	be->matmul_forward(m->logits, m->pooled_drop, PD(ph0 + 2), PD(ph0 + 3), B, C, NL);
+				    drop_stream(L, DROP_CLS));
+	be->matmul_forward(m->logits, m->pooled_drop, w->clsw, w->clsb, B, C, NL);
 	if (logits)
 		be->to_host(logits, m->logits, sizeof(float) * (size_t)B * NL);
 	if (!m->have_labels)
@@ -575,9 +642,9 @@ void bert_backward(bert_model *m)
 	int B = m->B, T = m->T, C = c->hidden_size, I = c->intermediate_size, NH = c->num_attention_heads;
 	int L = c->num_hidden_layers, NL = c->num_labels;
 	int N = m->N;
-	float ph = m->p_hidden;
+	float p_hid = m->p_hidden;
 	uint64_t seed = m->seed;
-	int ph0 = P_LAYER0 + L_NPARAM * L;
+	const model_tensors *w = &m->w, *g = &m->g;
 
 	if (m->regression)
 		be->mse_backward(m->dlogits, m->logits, m->flabels, B);
@@ -585,65 +652,63 @@ void bert_backward(bert_model *m)
 		be->crossentropy_backward(m->dlogits, m->probs, m->labels, B, NL);
 	if (m->loss_scale != 1.0f)
 		be->scale(m->dlogits, (size_t)B * NL, m->loss_scale);
-	be->matmul_backward(m->dpooled, PG(ph0 + 2), PG(ph0 + 3), m->dlogits, m->pooled_drop, PD(ph0 + 2), B, C, NL, 0);
+	be->matmul_backward(m->dpooled, g->clsw, g->clsb, m->dlogits, m->pooled_drop, w->clsw, B, C, NL, 0);
 	if (m->p_cls > 0)
-		be->dropout_backward(m->dpooled, m->dpooled, (size_t)B * C, m->p_cls, seed, 1 + 3 * (uint64_t)L);
+		be->dropout_backward(m->dpooled, m->dpooled, (size_t)B * C, m->p_cls, seed, drop_stream(L, DROP_CLS));
 	const float *h = VIA(m, m->hpad, L ? m->layers[L - 1].ln2 : m->x0);
 	/* dA: gradient of the current layer's output (packed rows) */
-	be->pooler_backward(VIA(m, m->dctx, m->dA), PG(ph0), PG(ph0 + 1), m->dpooled, h, m->pooled, PD(ph0),
+	be->pooler_backward(VIA(m, m->dctx, m->dA), g->poolw, g->poolb, m->dpooled, h, m->pooled, w->poolw,
 			    B, T, C);
 	to_packed(m, m->dA, m->dctx, C);
 	for (int l = L - 1; l >= 0; l--) {
 		layer_acts *a = &m->layers[l];
-		int p0 = P_LAYER0 + L_NPARAM * l;
+		const layer_tensors *lw = &w->layer[l], *lg = &g->layer[l];
 		const float *x = l ? m->layers[l - 1].ln2 : m->x0;
 		/* feed-forward block: dB = d(res2), then += the path through the FFN = d(ln1) */
-		be->layernorm_backward(m->dB, PG(p0 + L_LN2W), PG(p0 + L_LN2B), m->dA, a->res2, PD(p0 + L_LN2W),
-				       a->ln2_mean, a->ln2_rstd, N, C);
+		be->layernorm_backward(m->dB, lg->ln2w, lg->ln2b, m->dA, a->res2, lw->ln2w, a->ln2_mean, a->ln2_rstd,
+				       N, C);
 		float *ds = m->dB;
-		if (ph > 0) {
-			be->dropout_backward(m->dS, m->dB, (size_t)N * C, ph, seed, 3 + 3 * (uint64_t)l);
+		if (p_hid > 0) {
+			be->dropout_backward(m->dS, m->dB, (size_t)N * C, p_hid, seed, drop_stream(l, DROP_FFN_OUT));
 			ds = m->dS;
 		}
 		be->gelu_forward(m->act, a->pre, (size_t)N * I);   /* this layer's GELU output again: same bits */
-		be->matmul_backward(m->dact, PG(p0 + L_OW), PG(p0 + L_OB), ds, m->act, PD(p0 + L_OW), N, I, C, 0);
+		be->matmul_backward(m->dact, lg->ow, lg->ob, ds, m->act, lw->ow, N, I, C, 0);
 		be->gelu_backward(m->dact, a->pre, m->dact, (size_t)N * I);
-		be->matmul_backward(m->dB, PG(p0 + L_IW), PG(p0 + L_IB), m->dact, a->ln1, PD(p0 + L_IW), N, C, I, 1);
+		be->matmul_backward(m->dB, lg->iw, lg->ib, m->dact, a->ln1, lw->iw, N, C, I, 1);
 		/* attention block: dA = d(res1), then += the path through attention = d(x) */
-		be->layernorm_backward(m->dA, PG(p0 + L_LN1W), PG(p0 + L_LN1B), m->dB, a->res1, PD(p0 + L_LN1W),
-				       a->ln1_mean, a->ln1_rstd, N, C);
+		be->layernorm_backward(m->dA, lg->ln1w, lg->ln1b, m->dB, a->res1, lw->ln1w, a->ln1_mean, a->ln1_rstd,
+				       N, C);
 		ds = m->dA;
-		if (ph > 0) {
-			be->dropout_backward(m->dS, m->dA, (size_t)N * C, ph, seed, 2 + 3 * (uint64_t)l);
+		if (p_hid > 0) {
+			be->dropout_backward(m->dS, m->dA, (size_t)N * C, p_hid, seed, drop_stream(l, DROP_ATT_OUT));
 			ds = m->dS;
 		}
 		/* d(ctx) on the packed rows, attention's backward on the padded batch
 		 * (zero gradient on the padding rows), d(q, k, v) packed again */
-		be->matmul_backward(VIA(m, m->pq, m->dctx), PG(p0 + L_AOW), PG(p0 + L_AOB), ds, a->ctx,
-				    PD(p0 + L_AOW), N, C, C, 0);
+		be->matmul_backward(VIA(m, m->pq, m->dctx), lg->aow, lg->aob, ds, a->ctx, lw->aow, N, C, C, 0);
 		to_padded(m, m->dctx, m->pq, C);
 		const float *att_drop = a->att;
 		if (m->att_drop) {   /* this layer's dropped probabilities again: same mask, same bits */
 			be->dropout_forward(m->att_drop, a->att, NULL, (size_t)B * NH * T * T, m->p_att, seed,
-					    1 + 3 * (uint64_t)l);
+					    drop_stream(l, DROP_ATT));
 			att_drop = m->att_drop;
 		}
 		be->attention_backward(m->dq, m->dk, m->dv, m->datt, m->dctx, a->att, att_drop, a->q, a->k, a->v,
-				       B, T, C, NH, m->p_att, seed, 1 + 3 * (uint64_t)l);
+				       B, T, C, NH, m->p_att, seed, drop_stream(l, DROP_ATT));
 		to_packed(m, m->pq, m->dq, C);
 		to_packed(m, m->pk, m->dk, C);
 		to_packed(m, m->pv, m->dv, C);
 		const float *dq = VIA(m, m->pq, m->dq), *dk = VIA(m, m->pk, m->dk), *dv = VIA(m, m->pv, m->dv);
-		be->matmul_backward(m->dA, PG(p0 + L_QW), PG(p0 + L_QB), dq, x, PD(p0 + L_QW), N, C, C, 1);
-		be->matmul_backward(m->dA, PG(p0 + L_KW), PG(p0 + L_KB), dk, x, PD(p0 + L_KW), N, C, C, 1);
-		be->matmul_backward(m->dA, PG(p0 + L_VW), PG(p0 + L_VB), dv, x, PD(p0 + L_VW), N, C, C, 1);
+		be->matmul_backward(m->dA, lg->qw, lg->qb, dq, x, lw->qw, N, C, C, 1);
+		be->matmul_backward(m->dA, lg->kw, lg->kb, dk, x, lw->kw, N, C, C, 1);
+		be->matmul_backward(m->dA, lg->vw, lg->vb, dv, x, lw->vw, N, C, C, 1);
 	}
-	if (ph > 0)
-		be->dropout_backward(m->dA, m->dA, (size_t)N * C, ph, seed, 0);
-	be->layernorm_backward(m->dB, PG(P_ELN_W), PG(P_ELN_B), m->dA, m->emb, PD(P_ELN_W), m->emb_mean, m->emb_rstd,
-			       N, C);
+	if (p_hid > 0)
+		be->dropout_backward(m->dA, m->dA, (size_t)N * C, p_hid, seed, drop_stream(0, DROP_EMB));
+	be->layernorm_backward(m->dB, g->elnw, g->elnb, m->dA, m->emb, w->elnw, m->emb_mean, m->emb_rstd, N, C);
 	/* the padding rows' gradient is zero: they add nothing to the tables */
 	to_padded(m, m->dctx, m->dB, C);
-	be->embedding_backward(PG(P_WTE), PG(P_WPE), PG(P_WTT), VIA(m, m->dctx, m->dB), m->ids, m->tt,
-			       c->pad_token_id, B, T, C);
+	be->embedding_backward(g->wte, g->wpe, g->wtt, VIA(m, m->dctx, m->dB), m->ids, m->tt, c->pad_token_id,
+			       B, T, C);
 }
