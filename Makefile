@@ -14,7 +14,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -fopenmp -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS   := $(PKG_LIBS) -fopenmp -lm -lpthread -ldl
+# oneDNN (libdnnl-dev, no pkg-config file): the CPU's bf16 matrix products
+LDLIBS   := $(PKG_LIBS) -ldnnl -fopenmp -lm -lpthread -ldl
 # MPI (OpenMPI) for data-parallel train/predict, when its headers are there.
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 ifneq ($(MPI_CFLAGS),)

@@ -45,6 +45,11 @@ typedef struct {
 	float *clsw, *clsb;     /* classifier [NL,C], [NL] */
 } model_tensors;
 
+/* The bf16 copies of a layer's nn.Linear weights (NULL when none) */
+typedef struct {
+	const uint16_t *qw, *kw, *vw, *aow, *iw, *ow;
+} layer_w16;
+
 /* tensors: in the embeddings, in each layer, in the pooler and classifier */
 enum { NT_EMB = 5, NT_LAYER = sizeof(layer_tensors) / sizeof(float *), NT_HEAD = 4 };
 
@@ -83,6 +88,10 @@ struct bert_model {
 	float *param_buf, *grad_buf; /* [nfloats] each */
 	size_t nfloats;
 	model_tensors w, g;       /* the parameters and their gradients by name */
+	uint16_t *buf16;          /* the bf16 copies of the nn.Linear weights (bert_set_precision) */
+	int w16_stale;            /* buf16 to be remade from the weights before the next forward */
+	layer_w16 *lw16;          /* [L] their names; all NULL without copies */
+	const uint16_t *poolw16, *clsw16;
 
 	/* activations, carved from one buffer for the current (B, T, N) */
 	float *act_buf;
@@ -247,6 +256,7 @@ bert_model *bert_create_on(const bert_config *cfg, const pt_backend *be)
 	m->be = be ? be : &pt_cpu_backend;
 	m->loss_scale = 1.0f;
 	m->layers = pt_calloc((size_t)c->num_hidden_layers + 1, sizeof(layer_acts));
+	m->lw16 = pt_calloc((size_t)c->num_hidden_layers + 1, sizeof(layer_w16));
 	build_params(m);
 	return m;
 }
@@ -259,6 +269,8 @@ void bert_free(bert_model *m)
 	m->be->release(m->grad_buf);
 	m->be->release(m->act_buf);
 	m->be->release(m->int_buf);
+	m->be->release(m->buf16);
+	free(m->lw16);
 	free(m->host_ints);
 	free(m->host_flabels);
 	free(m->layers);
@@ -300,6 +312,65 @@ void bert_set_loss_scale(bert_model *m, float s)
 	m->loss_scale = s;
 }
 
+/* nn.Linear weights: the 2-D parameters but the embedding tables */
+static int is_linear_weight(const bert_param *p)
+{
+	return p->ndim == 2 && !strstr(p->name, "embeddings");
+}
+
+/* the bf16 copy of the parameter whose data is w (NULL: none) */
+static const uint16_t *copy_of(const bert_model *m, const float *w)
+{
+	for (size_t i = 0; i < m->nparams; i++)
+		if (m->params[i].data == w)
+			return m->params[i].data16;
+	return NULL;
+}
+
+void bert_set_precision(bert_model *m, pt_precision p)
+{
+	int want = p == PT_BF16 && m->be->bf16_weights;
+	if (want == (m->buf16 != NULL))
+		return;
+	m->be->release(m->buf16);
+	m->buf16 = NULL;
+	size_t n16 = 0;
+	for (size_t i = 0; i < m->nparams; i++)
+		n16 += is_linear_weight(&m->params[i]) ? m->params[i].numel : 0;
+	if (want)
+		m->buf16 = m->be->alloc(sizeof(uint16_t) * n16);
+	n16 = 0;
+	for (size_t i = 0; i < m->nparams; i++) {
+		bert_param *q = &m->params[i];
+		q->data16 = want && is_linear_weight(q) ? m->buf16 + n16 : NULL;
+		n16 += q->data16 ? q->numel : 0;
+	}
+	for (int l = 0; l < m->cfg.num_hidden_layers; l++) {
+		const layer_tensors *lw = &m->w.layer[l];
+		m->lw16[l] = (layer_w16){ copy_of(m, lw->qw), copy_of(m, lw->kw), copy_of(m, lw->vw),
+					  copy_of(m, lw->aow), copy_of(m, lw->iw), copy_of(m, lw->ow) };
+	}
+	m->poolw16 = copy_of(m, m->w.poolw);
+	m->clsw16 = copy_of(m, m->w.clsw);
+	m->w16_stale = want;
+}
+
+void bert_params_changed(bert_model *m)
+{
+	m->w16_stale = m->buf16 != NULL;
+}
+
+/* remakes the bf16 copies from the weights when they are stale */
+static void refresh_w16(bert_model *m)
+{
+	if (!m->w16_stale)
+		return;
+	for (size_t i = 0; i < m->nparams; i++)
+		if (m->params[i].data16)
+			m->be->round_bf16(m->params[i].data16, m->params[i].data, m->params[i].numel);
+	m->w16_stale = 0;
+}
+
 void bert_grads_scale(bert_model *m, float s)
 {
 	m->be->scale(m->grad_buf, m->nfloats, s);
@@ -320,6 +391,7 @@ void bert_param_get(bert_model *m, const bert_param *p, float *host)
 void bert_param_set(bert_model *m, const bert_param *p, const float *host)
 {
 	check_own(m, p, "bert_param_set");
+	bert_params_changed(m);
 	m->be->to_device(p->data, host, p->numel * sizeof(float));
 }
 
@@ -354,6 +426,7 @@ void bert_init_param(bert_param *p, const bert_config *c, uint64_t seed)
 		bert_param_set(p->model, p, x);
 		free(x);
 	}
+	bert_params_changed(p->model);
 }
 
 /* --- activation layout ---------------------------------------------------- */
@@ -578,6 +651,7 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 	int N = plan_rows(m, b);
 	layout(m, B, T, N);
 	stage_inputs(m, b);
+	refresh_w16(m);
 	const model_tensors *w = &m->w;
 	float p_hid = m->p_hidden;
 
@@ -591,10 +665,11 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 	for (int l = 0; l < L; l++) {
 		layer_acts *a = &m->layers[l];
 		const layer_tensors *lw = &w->layer[l];
+		const layer_w16 *l16 = &m->lw16[l];
 		/* q, k, v on the packed rows, attention on the padded batch */
-		be->matmul_forward(VIA(m, m->pq, a->q), x, lw->qw, lw->qb, N, C, C);
-		be->matmul_forward(VIA(m, m->pk, a->k), x, lw->kw, lw->kb, N, C, C);
-		be->matmul_forward(VIA(m, m->pv, a->v), x, lw->vw, lw->vb, N, C, C);
+		be->matmul_forward(VIA(m, m->pq, a->q), x, lw->qw, l16->qw, lw->qb, N, C, C);
+		be->matmul_forward(VIA(m, m->pk, a->k), x, lw->kw, l16->kw, lw->kb, N, C, C);
+		be->matmul_forward(VIA(m, m->pv, a->v), x, lw->vw, l16->vw, lw->vb, N, C, C);
 		to_padded(m, a->q, m->pq, C);
 		to_padded(m, a->k, m->pk, C);
 		to_padded(m, a->v, m->pv, C);
@@ -602,13 +677,13 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 				      a->q, a->k, a->v, m->mask,
 				      B, T, C, NH, m->p_att, dropout_seed, drop_stream(l, DROP_ATT));
 		to_packed(m, a->ctx, m->dctx, C);
-		be->matmul_forward(a->res1, a->ctx, lw->aow, lw->aob, N, C, C);
+		be->matmul_forward(a->res1, a->ctx, lw->aow, l16->aow, lw->aob, N, C, C);
 		be->dropout_forward(a->res1, a->res1, x, (size_t)N * C, p_hid, dropout_seed, drop_stream(l, DROP_ATT_OUT));
 		be->layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, lw->ln1w, lw->ln1b, N, C,
 				      c->layer_norm_eps);
-		be->matmul_forward(a->pre, a->ln1, lw->iw, lw->ib, N, C, I);
+		be->matmul_forward(a->pre, a->ln1, lw->iw, l16->iw, lw->ib, N, C, I);
 		be->gelu_forward(m->act, a->pre, (size_t)N * I);
-		be->matmul_forward(a->res2, m->act, lw->ow, lw->ob, N, I, C);
+		be->matmul_forward(a->res2, m->act, lw->ow, l16->ow, lw->ob, N, I, C);
 		be->dropout_forward(a->res2, a->res2, a->ln1, (size_t)N * C, p_hid, dropout_seed, drop_stream(l, DROP_FFN_OUT));
 		be->layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, lw->ln2w, lw->ln2b, N, C,
 				      c->layer_norm_eps);
@@ -617,11 +692,11 @@ float bert_forward(bert_model *m, const bert_batch *b, int training, uint64_t dr
 	/* the pooler reads each row's first token from the padded layout */
 	to_padded(m, m->hpad, x, C);
 	x = VIA(m, m->hpad, x);
-	be->pooler_forward(m->pooled, x, w->poolw, w->poolb, B, T, C);
+	be->pooler_forward(m->pooled, x, w->poolw, m->poolw16, w->poolb, B, T, C);
 	if (m->p_cls > 0)
 		be->dropout_forward(m->pooled_drop, m->pooled, NULL, (size_t)B * C, m->p_cls, dropout_seed,
 				    drop_stream(L, DROP_CLS));
-	be->matmul_forward(m->logits, m->pooled_drop, w->clsw, w->clsb, B, C, NL);
+	be->matmul_forward(m->logits, m->pooled_drop, w->clsw, m->clsw16, w->clsb, B, C, NL);
 	if (logits)
 		be->to_host(logits, m->logits, sizeof(float) * (size_t)B * NL);
 	if (!m->have_labels)
@@ -652,17 +727,18 @@ void bert_backward(bert_model *m)
 		be->crossentropy_backward(m->dlogits, m->probs, m->labels, B, NL);
 	if (m->loss_scale != 1.0f)
 		be->scale(m->dlogits, (size_t)B * NL, m->loss_scale);
-	be->matmul_backward(m->dpooled, g->clsw, g->clsb, m->dlogits, m->pooled_drop, w->clsw, B, C, NL, 0);
+	be->matmul_backward(m->dpooled, g->clsw, g->clsb, m->dlogits, m->pooled_drop, w->clsw, m->clsw16, B, C, NL, 0);
 	if (m->p_cls > 0)
 		be->dropout_backward(m->dpooled, m->dpooled, (size_t)B * C, m->p_cls, seed, drop_stream(L, DROP_CLS));
 	const float *h = VIA(m, m->hpad, L ? m->layers[L - 1].ln2 : m->x0);
 	/* dA: gradient of the current layer's output (packed rows) */
-	be->pooler_backward(VIA(m, m->dctx, m->dA), g->poolw, g->poolb, m->dpooled, h, m->pooled, w->poolw,
+	be->pooler_backward(VIA(m, m->dctx, m->dA), g->poolw, g->poolb, m->dpooled, h, m->pooled, w->poolw, m->poolw16,
 			    B, T, C);
 	to_packed(m, m->dA, m->dctx, C);
 	for (int l = L - 1; l >= 0; l--) {
 		layer_acts *a = &m->layers[l];
 		const layer_tensors *lw = &w->layer[l], *lg = &g->layer[l];
+		const layer_w16 *l16 = &m->lw16[l];
 		const float *x = l ? m->layers[l - 1].ln2 : m->x0;
 		/* feed-forward block: dB = d(res2), then += the path through the FFN = d(ln1) */
 		be->layernorm_backward(m->dB, lg->ln2w, lg->ln2b, m->dA, a->res2, lw->ln2w, a->ln2_mean, a->ln2_rstd,
@@ -673,9 +749,9 @@ void bert_backward(bert_model *m)
 			ds = m->dS;
 		}
 		be->gelu_forward(m->act, a->pre, (size_t)N * I);   /* this layer's GELU output again: same bits */
-		be->matmul_backward(m->dact, lg->ow, lg->ob, ds, m->act, lw->ow, N, I, C, 0);
+		be->matmul_backward(m->dact, lg->ow, lg->ob, ds, m->act, lw->ow, l16->ow, N, I, C, 0);
 		be->gelu_backward(m->dact, a->pre, m->dact, (size_t)N * I);
-		be->matmul_backward(m->dB, lg->iw, lg->ib, m->dact, a->ln1, lw->iw, N, C, I, 1);
+		be->matmul_backward(m->dB, lg->iw, lg->ib, m->dact, a->ln1, lw->iw, l16->iw, N, C, I, 1);
 		/* attention block: dA = d(res1), then += the path through attention = d(x) */
 		be->layernorm_backward(m->dA, lg->ln1w, lg->ln1b, m->dB, a->res1, lw->ln1w, a->ln1_mean, a->ln1_rstd,
 				       N, C);
@@ -686,7 +762,7 @@ void bert_backward(bert_model *m)
 		}
 		/* d(ctx) on the packed rows, attention's backward on the padded batch
 		 * (zero gradient on the padding rows), d(q, k, v) packed again */
-		be->matmul_backward(VIA(m, m->pq, m->dctx), lg->aow, lg->aob, ds, a->ctx, lw->aow, N, C, C, 0);
+		be->matmul_backward(VIA(m, m->pq, m->dctx), lg->aow, lg->aob, ds, a->ctx, lw->aow, l16->aow, N, C, C, 0);
 		to_padded(m, m->dctx, m->pq, C);
 		const float *att_drop = a->att;
 		if (m->att_drop) {   /* this layer's dropped probabilities again: same mask, same bits */
@@ -700,9 +776,9 @@ void bert_backward(bert_model *m)
 		to_packed(m, m->pk, m->dk, C);
 		to_packed(m, m->pv, m->dv, C);
 		const float *dq = VIA(m, m->pq, m->dq), *dk = VIA(m, m->pk, m->dk), *dv = VIA(m, m->pv, m->dv);
-		be->matmul_backward(m->dA, lg->qw, lg->qb, dq, x, lw->qw, N, C, C, 1);
-		be->matmul_backward(m->dA, lg->kw, lg->kb, dk, x, lw->kw, N, C, C, 1);
-		be->matmul_backward(m->dA, lg->vw, lg->vb, dv, x, lw->vw, N, C, C, 1);
+		be->matmul_backward(m->dA, lg->qw, lg->qb, dq, x, lw->qw, l16->qw, N, C, C, 1);
+		be->matmul_backward(m->dA, lg->kw, lg->kb, dk, x, lw->kw, l16->kw, N, C, C, 1);
+		be->matmul_backward(m->dA, lg->vw, lg->vb, dv, x, lw->vw, l16->vw, N, C, C, 1);
 	}
 	if (p_hid > 0)
 		be->dropout_backward(m->dA, m->dA, (size_t)N * C, p_hid, seed, drop_stream(0, DROP_EMB));

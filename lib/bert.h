@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "backend/backend.h"
 
-struct pt_backend;
 typedef struct bert_model bert_model;
 
 typedef struct {
@@ -21,6 +21,8 @@ typedef struct {
 	float *data;      /* into the model's single parameter buffer: backend memory (device memory on
 	                     a device backend: read/write it with bert_param_get/bert_param_set) */
 	float *grad;      /* into the single gradient buffer, same layout, same memory */
+	uint16_t *data16; /* data rounded to bf16, for the matrix products (bert_set_precision), or
+	                     NULL: kept for the nn.Linear weights in bf16, in the backend's memory */
 	int ndim;         /* 1 or 2 */
 	int64_t shape[2]; /* torch shape: nn.Linear weight is [out_features, in_features] */
 	size_t numel;
@@ -45,6 +47,18 @@ bert_param *bert_param_find(bert_model *m, const char *name);   /* NULL if absen
  * to the backend's ops only; copy with be->to_host/to_device). */
 float *bert_params(bert_model *m, size_t *n);
 float *bert_grads(bert_model *m, size_t *n);
+/* The precision of the model's matrix products, as given to
+ * pt_device_set_precision (lib/backend/device.h) for its backend. In
+ * PT_BF16 on a backend whose products read bf16 weights (bf16_weights,
+ * lib/backend/backend.h) the model keeps a bf16 copy of every nn.Linear
+ * weight (bert_param.data16), made from the weights before the next
+ * forward pass and then kept current by adamw_step in the same pass as the
+ * update; other precisions free it. */
+void bert_set_precision(bert_model *m, pt_precision p);
+/* The parameters were written other than through bert_param_set,
+ * bert_init_param or adamw_step (straight into bert_params() or p->data):
+ * the bf16 copies are remade before the next forward pass. */
+void bert_params_changed(bert_model *m);
 /* grads *= s, through the backend (the data-parallel share of a rank). */
 void bert_grads_scale(bert_model *m, float s);
 /* Backward passes from now on start from the loss gradient times s (fp16

@@ -244,6 +244,7 @@ void checkpoint_load(bert_model *m, const bert_config *c, const char *model_dir,
 		st_drop_pages(t);   /* converted: not resident twice */
 		loaded[p - bert_param_at(m, 0)] = 1;
 	}
+	bert_params_changed(m);   /* written straight into p->data above */
 	for (size_t i = 0; i < np; i++) {
 		if (loaded[i])
 			continue;

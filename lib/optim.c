@@ -65,7 +65,7 @@ void adamw_step_scaled(adamw_state *s, bert_model *model, float lr, float gscale
 	for (size_t i = 0; i < bert_param_count(model); i++) {
 		bert_param *p = bert_param_at(model, i);
 		size_t off = (size_t)(p->data - base);
-		be->adamw_update(p->data, p->grad, gscale, s->m + off, s->v + off, p->numel, lr, s->beta1, s->beta2, s->eps,
+		be->adamw_update(p->data, p->data16, p->grad, gscale, s->m + off, s->v + off, p->numel, lr, s->beta1, s->beta2, s->eps,
 				 p->no_decay ? 0.0f : s->weight_decay, s->step);
 	}
 }

@@ -65,11 +65,12 @@ void train_log_load(train_log *l, const struct json_t *history)
 	}
 }
 
-void train_log_write_tsv(const train_log *l, const char *path)
+void train_log_write_tsv(const train_log *l, const char *precision, const char *path)
 {
 	pt_memfile mf;
 	FILE *f = pt_memfile_open(&mf);
 	char num[PYFLOAT_BUFSZ];
+	fprintf(f, "# precision %s\n", precision);
 	for (size_t i = 0; i < l->n; i++) {
 		const log_entry *e = &l->v[i];
 		double step = -1;

@@ -45,10 +45,10 @@ void train_log_emit(train_log *l, const log_entry *e);
  * integers; other fields and non-objects are skipped. */
 void train_log_load(train_log *l, const struct json_t *history);
 
-/* Writes log.tsv at path atomically: "step<TAB>key<TAB>value" for every
- * number of every entry but step and epoch, for gnuplot. Dies on a write
- * error. */
-void train_log_write_tsv(const train_log *l, const char *path);
+/* Writes log.tsv at path atomically: a first line "# precision P" (the
+ * run's --precision), then "step<TAB>key<TAB>value" for every number of
+ * every entry but step and epoch, for gnuplot. Dies on a write error. */
+void train_log_write_tsv(const train_log *l, const char *precision, const char *path);
 
 /* Frees the history; l may be reused after zeroing. */
 void train_log_free(train_log *l);

@@ -24,14 +24,16 @@ static void write_state(const trainer *t, const char *dir)
 	pyfloat_repr(train_epoch_float(t, t->step), PYFLOAT_JSON, num);
 	fprintf(f, "{\n  \"global_step\": %lld,\n  \"epoch\": %s,\n  \"max_steps\": %lld,\n"
 		"  \"num_train_epochs\": %lld,\n  \"logging_steps\": %lld,\n  \"save_steps\": %lld,\n"
-		"  \"train_batch_size\": %d,\n  \"seed\": %llu,\n  \"steps_per_epoch\": %lld,\n"
+		"  \"train_batch_size\": %d,\n  \"seed\": %llu,\n  \"precision\": \"%s\",\n"
+		"  \"steps_per_epoch\": %lld,\n"
 		"  \"optimizer_steps\": %lld,\n  \"loss_scale\": %.9g,\n  \"loss_scale_good_steps\": %lld,\n"
 		"  \"eval_pending\": %s,\n  \"log_history\": [",
 		(long long)t->step, num, (long long)t->total_steps,
 		(long long)((t->total_steps + t->steps_per_epoch - 1) / t->steps_per_epoch),
 		(long long)t->o->logging_steps, (long long)t->o->save_steps, t->train.max_rows,
-		(unsigned long long)t->o->seed, (long long)t->steps_per_epoch, (long long)t->opt.step,
-		(double)t->scaler.scale, (long long)t->scaler.good, t->eval_pending ? "true" : "false");
+		(unsigned long long)t->o->seed, pt_precision_name(t->o->precision), (long long)t->steps_per_epoch,
+		(long long)t->opt.step, (double)t->scaler.scale, (long long)t->scaler.good,
+		t->eval_pending ? "true" : "false");
 	for (size_t i = 0; i < t->log.n; i++) {
 		fputs(i ? ",\n    " : "\n    ", f);
 		log_write_json(f, &t->log.v[i]);
@@ -138,7 +140,7 @@ void train_save_final(trainer *t)
 	char *tmp = ckpt_dir_begin(anchor);   /* out/.final.tmp.PID, removed if we die */
 	checkpoint_write(t->model, &t->cfg, tmp, t->o->model_dir);
 	char *p = pt_path_join(tmp, "log.tsv");
-	train_log_write_tsv(&t->log, p);
+	train_log_write_tsv(&t->log, pt_precision_name(t->o->precision), p);
 	free(p);
 	write_state(t, tmp);
 	static const char *const order[] = {"model.safetensors", "config.json", "vocab.txt",

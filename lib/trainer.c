@@ -129,6 +129,7 @@ static void train_setup(trainer *t, const train_opts *o)
 	if (!o->from_scratch && !o->resume_dir)
 		checkpoint_check(&t->cfg, o->model_dir);   /* before the model's memory: a config that does not fit */
 	t->model = bert_create_on(&t->cfg, be);
+	bert_set_precision(t->model, o->precision);
 	adamw_init_for(&t->opt, t->model, (float)o->weight_decay);
 }
 

@@ -5,7 +5,7 @@
 # harnesses (tests/fuzz/), whose corpus `make check` replays.
 set -e
 PKGS="build-essential pkg-config libutf8proc-dev libmsgpack-dev libjansson-dev
-libopenblas-dev libcmocka-dev openmpi-bin libopenmpi-dev gnuplot-nox help2man
+libopenblas-dev libdnnl-dev libcmocka-dev openmpi-bin libopenmpi-dev gnuplot-nox help2man
 clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do

@@ -18,7 +18,8 @@
 #include <stdint.h>
 
 /* The precision of the matrix products (--precision; lib/backend/device.h). The
- * CPU backend computes fp32 only. */
+ * CPU backend computes fp32 and bf16 (the latter through oneDNN, on CPUs with
+ * AVX512-BF16 or AMX), the CUDA one all four. */
 typedef enum { PT_FP32, PT_TF32, PT_BF16, PT_FP16 } pt_precision;
 
 typedef struct pt_backend {
@@ -26,6 +27,11 @@ typedef struct pt_backend {
 	/* 1 when tensors live in host memory (the CPU may read and write them
 	 * directly, and to_host/to_device are plain copies), 0 for device memory */
 	int is_host;
+	/* 1: in bf16 the matrix products read the weights' bf16 copies (the
+	 * w16 arguments below: bf16(w), element for element) and adamw_update
+	 * writes them (p16), so a model keeps such copies; 0: the backend
+	 * rounds w itself and ignores w16 and p16 (pass NULL). */
+	int bf16_weights;
 
 	/* memory: zeroed allocation (dies on failure), release, copies */
 	void *(*alloc)(size_t bytes);
@@ -60,12 +66,16 @@ typedef struct pt_backend {
 	void (*layernorm_backward)(float *dinp, float *dw, float *db, const float *dout,
 				   const float *inp, const float *w, const float *mean, const float *rstd, int N, int C);
 
-	/* out [N,OC] = inp [N,C] @ w[OC,C]^T + bias[OC] (bias may be NULL) */
-	void (*matmul_forward)(float *out, const float *inp, const float *w, const float *bias,
-			       int N, int C, int OC);
+	/* out [N,OC] = inp [N,C] @ w[OC,C]^T + bias[OC] (bias may be NULL).
+	 * w16: w in bf16 (see bf16_weights), or NULL. In bf16 every product
+	 * (here and in attention and the pooler) rounds its inputs to bf16 and
+	 * accumulates in fp32; the output and the bias stay fp32. */
+	void (*matmul_forward)(float *out, const float *inp, const float *w, const uint16_t *w16,
+			       const float *bias, int N, int C, int OC);
 	/* dinp [N,C] = (or += when accumulate) dout @ w; dw += dout^T @ inp; dbias += colsum(dout) */
 	void (*matmul_backward)(float *dinp, float *dw, float *dbias, const float *dout,
-				const float *inp, const float *w, int N, int C, int OC, int accumulate);
+				const float *inp, const float *w, const uint16_t *w16, int N, int C, int OC,
+				int accumulate);
 
 	/* Multi-head self-attention on q, k, v [B,T,C] (NH heads of C/NH):
 	 * att [B,NH,T,T] = softmax(q k^T / sqrt(hd) + (1-mask) * FLT_MIN_NEG),
@@ -91,10 +101,11 @@ typedef struct pt_backend {
 	void (*dropout_backward)(float *dinp, const float *dout, size_t n, float p, uint64_t seed, uint64_t stream);
 
 	/* out [B,C] = tanh(hidden[:,0,:] @ w^T + b); hidden [B,T,C] */
-	void (*pooler_forward)(float *out, const float *hidden, const float *w, const float *b, int B, int T, int C);
+	void (*pooler_forward)(float *out, const float *hidden, const float *w, const uint16_t *w16, const float *b,
+			       int B, int T, int C);
 	/* dhidden [B,T,C] written (zero but for t = 0); dw, db added; dout [B,C] is overwritten */
 	void (*pooler_backward)(float *dhidden, float *dw, float *db, float *dout, const float *hidden,
-				const float *out, const float *w, int B, int T, int C);
+				const float *out, const float *w, const uint16_t *w16, int B, int T, int C);
 
 	/* Mean cross-entropy of logits [B,NL] against labels [B] (label -100 is
 	 * ignored, as torch's ignore_index); probs [B,NL] kept for backward.
@@ -114,12 +125,21 @@ typedef struct pt_backend {
 	/* torch.optim.AdamW on n parameters at step t (1-based), with the
 	 * gradient g[i] * gscale (float product; gscale is clip_grad_norm_'s
 	 * factor, 1 for none): p -= lr*wd*p, m, v updated,
-	 * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). g is not written. */
-	void (*adamw_update)(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
-			     float beta1, float beta2, float eps, float wd, int64_t t);
+	 * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). g is not written.
+	 * p16 (NULL: none; see bf16_weights): p16[i] = bf16(new p[i]), in the same pass. */
+	void (*adamw_update)(float *p, uint16_t *p16, const float *g, float gscale, float *m, float *v, size_t n,
+			     float lr, float beta1, float beta2, float eps, float wd, int64_t t);
+	/* dst[i] = bf16(src[i]) (to nearest, ties to even), n elements; only on
+	 * backends with bf16_weights (else NULL) */
+	void (*round_bf16)(uint16_t *dst, const float *src, size_t n);
 } pt_backend;
 
 /* The CPU backend (lib/backend/cpu/). */
 extern const pt_backend pt_cpu_backend;
+/* 1 when this CPU computes bf16 products (oneDNN finds AVX512-BF16 or AMX). */
+int pt_cpu_bf16_available(void);
+/* The CPU backend's products from now on: fp32 (OpenBLAS) or bf16 (oneDNN;
+ * pt_cpu_bf16_available must hold). Other precisions are not the CPU's. */
+void pt_cpu_set_precision(pt_precision p);
 
 #endif

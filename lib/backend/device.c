@@ -49,6 +49,11 @@ pt_precision pt_precision_parse(const char *name)
 	return (pt_precision)pt_opt_choice("--precision", name, precision_names, 4);
 }
 
+const char *pt_precision_name(pt_precision p)
+{
+	return precision_names[p];
+}
+
 void pt_device_set_precision(const pt_backend *be, pt_precision p)
 {
 	const pt_cuda_api *api = cuda_of(be);
@@ -56,9 +61,13 @@ void pt_device_set_precision(const pt_backend *be, pt_precision p)
 		api->set_precision(p);
 		return;
 	}
-	if (p != PT_FP32)
-		pt_die("--precision %s: the %s backend computes in fp32 only; use --device cuda", precision_names[p],
+	if (p == PT_BF16 && !pt_cpu_bf16_available())
+		pt_usage_error("--precision bf16: this CPU has no bf16 instructions (AVX512-BF16 or AMX); "
+			       "use --precision fp32 or --device cuda");
+	if (p != PT_FP32 && p != PT_BF16)
+		pt_die("--precision %s: the %s backend computes in fp32 or bf16; use --device cuda", precision_names[p],
 		       be->name);
+	pt_cpu_set_precision(p);
 }
 
 const pt_backend *pt_device_open(pt_device d, pt_precision p, int announce)

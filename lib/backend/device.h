@@ -29,8 +29,11 @@ const pt_backend *pt_device_open(pt_device d, pt_precision p, int announce);
 /* --precision: "fp32", "tf32", "bf16" or "fp16"; anything else (NULL too)
  * is a usage error (exit 2). */
 pt_precision pt_precision_parse(const char *name);
+/* "fp32", "tf32", "bf16" or "fp16" (what trainer_state.json and log.tsv record) */
+const char *pt_precision_name(pt_precision p);
 /* Makes be compute its matrix products in p: the CPU backend takes fp32
- * only (dies with one line otherwise), the CUDA one all four. */
+ * and, on a CPU with AVX512-BF16 or AMX, bf16 (a usage error, exit 2, on
+ * one without; tf32 and fp16 die with one line), the CUDA one all four. */
 void pt_device_set_precision(const pt_backend *be, pt_precision p);
 
 /* One line naming the device behind be, e.g. "cuda (NVIDIA H200, device 0

@@ -63,8 +63,8 @@ else
 fi
 expect_fail 2 "--device: expected cpu, cuda or auto, got 'tpu'" "$P" --model "$F/cls" --device tpu
 expect_fail 2 "--precision: expected fp32, tf32, bf16 or fp16, got 'fp8'" "$P" --model "$F/cls" --precision fp8
-expect_fail 1 "^predict: --precision bf16: the cpu backend computes in fp32 only; use --device cuda$" \
-	"$P" --model "$F/cls" --device cpu --precision bf16 "$F/cls_batches.mpk"
+expect_fail 1 "^predict: --precision tf32: the cpu backend computes in fp32 or bf16; use --device cuda$" \
+	"$P" --model "$F/cls" --device cpu --precision tf32 "$F/cls_batches.mpk"
 no_output precision
 expect_fail 2 "--model DIR is required" "$P" "$F/cls_batches.mpk"
 expect_fail 2 "at most one input FILE" "$P" --model "$F/cls" a b

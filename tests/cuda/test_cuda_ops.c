@@ -368,8 +368,8 @@ static void test_matmul(void)
 			op_begin("matmul_forward N=%d C=%d OC=%d%s", N, C, OC, use_bias ? "" : " bias=NULL");
 			tf inp = rnd((size_t)N * C, -1, 1), w = rnd((size_t)OC * C, -1, 1), b = rnd(OC, -1, 1);
 			tf out = rnd((size_t)N * OC, -1, 1);
-			cpu->matmul_forward(out.h, inp.h, w.h, use_bias ? b.h : NULL, N, C, OC);
-			dev->matmul_forward(out.d, inp.d, w.d, use_bias ? b.d : NULL, N, C, OC);
+			cpu->matmul_forward(out.h, inp.h, w.h, NULL, use_bias ? b.h : NULL, N, C, OC);
+			dev->matmul_forward(out.d, inp.d, w.d, NULL, use_bias ? b.d : NULL, N, C, OC);
 			cmp("out", out, TOL_RED);
 			op_end();
 		}
@@ -380,8 +380,8 @@ static void test_matmul(void)
 			tf inp = rnd((size_t)N * C, -1, 1), w = rnd((size_t)OC * C, -1, 1);
 			tf dout = rnd((size_t)N * OC, -1, 1);
 			tf dinp = rnd((size_t)N * C, -1, 1), dw = rnd((size_t)OC * C, -1, 1), db = rnd(OC, -1, 1);
-			cpu->matmul_backward(v < 2 ? dinp.h : NULL, dw.h, v < 2 ? db.h : NULL, dout.h, inp.h, w.h, N, C, OC, v == 1);
-			dev->matmul_backward(v < 2 ? dinp.d : NULL, dw.d, v < 2 ? db.d : NULL, dout.d, inp.d, w.d, N, C, OC, v == 1);
+			cpu->matmul_backward(v < 2 ? dinp.h : NULL, dw.h, v < 2 ? db.h : NULL, dout.h, inp.h, w.h, NULL, N, C, OC, v == 1);
+			dev->matmul_backward(v < 2 ? dinp.d : NULL, dw.d, v < 2 ? db.d : NULL, dout.d, inp.d, w.d, NULL, N, C, OC, v == 1);
 			cmp("dinp", dinp, TOL_RED);
 			cmp("dw", dw, TOL_RED);
 			cmp("db", db, TOL_RED);
@@ -396,8 +396,8 @@ static void test_pooler(void)
 	op_begin("pooler_forward B=%d T=%d C=%d", B, T, C);
 	tf hidden = rnd(B * T * C, -1, 1), w = rnd(C * C, -0.3f, 0.3f), b = rnd(C, -0.5, 0.5);
 	tf out = zeros(B * C);
-	cpu->pooler_forward(out.h, hidden.h, w.h, b.h, B, T, C);
-	dev->pooler_forward(out.d, hidden.d, w.d, b.d, B, T, C);
+	cpu->pooler_forward(out.h, hidden.h, w.h, NULL, b.h, B, T, C);
+	dev->pooler_forward(out.d, hidden.d, w.d, NULL, b.d, B, T, C);
 	cmp("out", out, TOL_RED);
 	op_end();
 
@@ -407,8 +407,8 @@ static void test_pooler(void)
 	out = rnd(B * C, -0.9f, 0.9f);
 	tf dout = rnd(B * C, -1, 1), dw = rnd(C * C, -1, 1), db = rnd(C, -1, 1);
 	tf dhidden = rnd(B * T * C, -1, 1);
-	cpu->pooler_backward(dhidden.h, dw.h, db.h, dout.h, hidden.h, out.h, w.h, B, T, C);
-	dev->pooler_backward(dhidden.d, dw.d, db.d, dout.d, hidden.d, out.d, w.d, B, T, C);
+	cpu->pooler_backward(dhidden.h, dw.h, db.h, dout.h, hidden.h, out.h, w.h, NULL, B, T, C);
+	dev->pooler_backward(dhidden.d, dw.d, db.d, dout.d, hidden.d, out.d, w.d, NULL, B, T, C);
 	cmp("dhidden", dhidden, TOL_RED);
 	cmp("dw", dw, TOL_RED);
 	cmp("db", db, TOL_RED);
@@ -576,8 +576,8 @@ static void test_adamw(void)
 		op_begin("adamw_update n=1003 t=%lld wd=%g gscale=%g", (long long)steps[k], wd, gs);
 		tf p = rnd(1003, -1, 1), g = rnd(1003, -0.1f, 0.1f), m = rnd(1003, -0.01f, 0.01f),
 		   v = rnd(1003, 0, 1e-4f);
-		cpu->adamw_update(p.h, g.h, gs, m.h, v.h, 1003, 5e-5f, 0.9f, 0.999f, 1e-8f, wd, steps[k]);
-		dev->adamw_update(p.d, g.d, gs, m.d, v.d, 1003, 5e-5f, 0.9f, 0.999f, 1e-8f, wd, steps[k]);
+		cpu->adamw_update(p.h, NULL, g.h, gs, m.h, v.h, 1003, 5e-5f, 0.9f, 0.999f, 1e-8f, wd, steps[k]);
+		dev->adamw_update(p.d, NULL, g.d, gs, m.d, v.d, 1003, 5e-5f, 0.9f, 0.999f, 1e-8f, wd, steps[k]);
 		cmp("p", p, TOL_EW);
 		cmp("m", m, TOL_EW);
 		cmp("v", v, TOL_EW);

@@ -35,8 +35,9 @@ static void usage(void)
 	       "                       (its head is then random: refused without this)\n"
 	       "      --device D       cpu, cuda or auto (default auto: cuda when this build\n"
 	       "                       has it and a GPU is visible, else cpu)\n"
-	       "      --precision P    matrix products on the GPU: fp32 (default), tf32, bf16\n"
-	       "                       or fp16 (see train --help); the CPU runs fp32 only\n"
+	       "      --precision P    matrix products: fp32 (default) or bf16 (on the CPU with\n"
+	       "                       AVX512-BF16 or AMX, and on the GPU); tf32 or fp16 on\n"
+	       "                       the GPU (see train --help)\n"
 	       "      --set KEY=VALUE  override a config.json value (e.g. num_labels=3)\n"
 	       "      --seed N         seed for weights the checkpoint lacks (default 42;\n"
 	       "                       they are reported on stderr)\n"
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
 		pt_die("%s: no trained classifier (classifier.weight is not in its checkpoint): the predictions "
 		       "would come from a random head; fine-tune it first (train --model %s) and predict with "
 		       "train's output folder, or pass --allow-new-head", model, model);
+	bert_set_precision(m, precision);
 	checkpoint_load(m, &cfg, model, (uint64_t)seed);
 	pt_reader *r = rec_open(in);
 	/* The records come out only once every batch has passed, so bad input

@@ -5,6 +5,7 @@
 const pt_backend pt_cpu_backend = {
 	.name = "cpu",
 	.is_host = 1,
+	.bf16_weights = 1,
 	.alloc = cpu_alloc,
 	.release = cpu_release,
 	.to_device = cpu_copy,
@@ -34,4 +35,5 @@ const pt_backend pt_cpu_backend = {
 	.sumsq = cpu_sumsq,
 	.scale = cpu_scale,
 	.adamw_update = cpu_adamw_update,
+	.round_bf16 = cpu_to_bf16,
 };

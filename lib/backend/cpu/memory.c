@@ -104,8 +104,24 @@ void cpu_scale(float *x, size_t n, float s)
 /* One chunk of the update. The SSE path does the same IEEE operations in
  * the same order as the scalar loop (sqrt and division are correctly
  * rounded in SIMD too, nothing is fused), so the results are the same bits. */
-static void adamw_chunk(float *restrict p, const float *restrict g, float gscale, float *restrict m,
-			float *restrict v, size_t n, float decay, float step_size, float bc2_sqrt, float beta1, float beta2, float eps)
+#ifdef __SSE2__
+/* the 4 floats of x rounded to bf16 (pt_bf16_round), stored at dst */
+static void store_bf16x4(uint16_t *dst, __m128 x)
+{
+	__m128i u = _mm_castps_si128(x);
+	__m128i lsb = _mm_and_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(1));
+	__m128i r = _mm_srli_epi32(_mm_add_epi32(u, _mm_add_epi32(_mm_set1_epi32(0x7fff), lsb)), 16);
+	__m128i nan = _mm_castps_si128(_mm_cmpunord_ps(x, x));
+	__m128i q = _mm_or_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(0x40));
+	r = _mm_or_si128(_mm_andnot_si128(nan, r), _mm_and_si128(nan, q));
+	r = _mm_srai_epi32(_mm_slli_epi32(r, 16), 16);   /* 16-bit values, sign-extended: packs keeps them */
+	_mm_storel_epi64((__m128i *)dst, _mm_packs_epi32(r, r));
+}
+#endif
+
+static void adamw_chunk(float *restrict p, uint16_t *restrict p16, const float *restrict g, float gscale,
+			float *restrict m, float *restrict v, size_t n, float decay, float step_size, float bc2_sqrt,
+			float beta1, float beta2, float eps)
 {
 	float w1 = 1.0f - beta1, w2 = 1.0f - beta2;
 	size_t i = 0;
@@ -119,9 +135,12 @@ static void adamw_chunk(float *restrict p, const float *restrict g, float gscale
 		__m128 mi = _mm_add_ps(mi0, _mm_mul_ps(vw1, _mm_sub_ps(gi, mi0)));
 		__m128 vi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), vb2), _mm_mul_ps(_mm_mul_ps(vw2, gi), gi));
 		__m128 denom = _mm_add_ps(_mm_div_ps(_mm_sqrt_ps(vi), vbc2), veps);
+		__m128 np = _mm_sub_ps(pi, _mm_mul_ps(vstep, _mm_div_ps(mi, denom)));
 		_mm_storeu_ps(m + i, mi);
 		_mm_storeu_ps(v + i, vi);
-		_mm_storeu_ps(p + i, _mm_sub_ps(pi, _mm_mul_ps(vstep, _mm_div_ps(mi, denom))));
+		_mm_storeu_ps(p + i, np);
+		if (p16)
+			store_bf16x4(p16 + i, np);
 	}
 #endif
 	for (; i < n; i++) {
@@ -133,12 +152,14 @@ static void adamw_chunk(float *restrict p, const float *restrict g, float gscale
 		m[i] = mi;
 		v[i] = vi;
 		p[i] = pi - step_size * (mi / denom);
+		if (p16)
+			p16[i] = pt_bf16_round(p[i]);
 	}
 }
 
 /* Mirrors torch.optim.adamw's single-tensor path operation by operation. */
-void cpu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
-		      float beta1, float beta2, float eps, float wd, int64_t t)
+void cpu_adamw_update(float *p, uint16_t *p16, const float *g, float gscale, float *m, float *v, size_t n,
+		      float lr, float beta1, float beta2, float eps, float wd, int64_t t)
 {
 	float decay = 1.0f - lr * wd;
 	double bc1 = 1.0 - pow((double)beta1, (double)t);
@@ -150,6 +171,7 @@ void cpu_adamw_update(float *p, const float *g, float gscale, float *m, float *v
 	#pragma omp parallel for schedule(static) if (n > chunk)
 	for (size_t c = 0; c < nc; c++) {
 		size_t lo = c * chunk, len = n - lo < chunk ? n - lo : chunk;
-		adamw_chunk(p + lo, g + lo, gscale, m + lo, v + lo, len, decay, step_size, bc2_sqrt, beta1, beta2, eps);
+		adamw_chunk(p + lo, p16 ? p16 + lo : NULL, g + lo, gscale, m + lo, v + lo, len, decay, step_size,
+			    bc2_sqrt, beta1, beta2, eps);
 	}
 }

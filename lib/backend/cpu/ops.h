@@ -13,8 +13,8 @@ void cpu_fill(float *x, size_t n, float v);
 void cpu_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed, uint64_t stream);
 double cpu_sumsq(const float *x, size_t n);
 void cpu_scale(float *x, size_t n, float s);
-void cpu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
-		      float beta1, float beta2, float eps, float wd, int64_t t);
+void cpu_adamw_update(float *p, uint16_t *p16, const float *g, float gscale, float *m, float *v, size_t n,
+		      float lr, float beta1, float beta2, float eps, float wd, int64_t t);
 
 void cpu_embedding_forward(float *out, const int32_t *ids, const int32_t *tt,
 			   const float *wte, const float *wpe, const float *wtt, int B, int T, int C);
@@ -40,12 +40,41 @@ void cpu_sgemm_bias(int transA, int transB, int M, int N, int K, const float *A,
 		    const float *B, int ldb, const float *bias, float *C, int ldc);
 void cpu_blas_serial(void);
 
-void cpu_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C, int OC);
+/* bf16.c: --precision bf16's products through oneDNN. cpu_bf16_mode: 1
+ * while the backend computes its products in bf16 (pt_device_set_precision).
+ * pt_bf16_round: x rounded to bf16 (to nearest, ties to even; NaN stays
+ * NaN), as torch's .to(torch.bfloat16). cpu_to_bf16: dst[i] = bf16(src[i]);
+ * cpu_to_bf16_rows: rows x cols of src (leading dimension ld) into dst
+ * packed [rows, cols]. */
+extern int cpu_bf16_mode;
+uint16_t pt_bf16_round(float x);
+void cpu_to_bf16(uint16_t *dst, const float *src, size_t n);
+void cpu_to_bf16_rows(uint16_t *dst, const float *src, int rows, int cols, int ld);
+/* A product C = alpha * A @ B (+ C when accumulate) over a batch of
+ * batch[0] x batch[1] matrices: A [M,K] and B [K,N] bf16, C [M,N] fp32,
+ * element (i, j, r, c) of each at i*s[0] + j*s[1] + r*s[2] + c*s[3]. */
+typedef struct {
+	int64_t batch[2], M, N, K;
+	int64_t sa[4], sb[4], sc[4];
+	float alpha;
+	int accumulate;
+} cpu_bmm_shape;
+void cpu_bmm_bf16(const cpu_bmm_shape *shape, const uint16_t *A, const uint16_t *B, float *C);
+/* cpu_sgemm's arguments for bf16 operands (accumulate: beta 1, else 0) */
+void cpu_gemm_bf16(int transA, int transB, int M, int N, int K, float alpha, const uint16_t *A, int lda,
+		   const uint16_t *B, int ldb, int accumulate, float *C, int ldc);
+/* bf16 scratch of n elements for slot (< CPU_BF16_SLOTS), kept between calls */
+#define CPU_BF16_SLOTS 6
+uint16_t *cpu_bf16_scratch(int slot, size_t n);
+
+void cpu_matmul_forward(float *out, const float *inp, const float *w, const uint16_t *w16, const float *bias,
+			int N, int C, int OC);
 void cpu_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
-			 const float *inp, const float *w, int N, int C, int OC, int accumulate);
-void cpu_pooler_forward(float *out, const float *hidden, const float *w, const float *b, int B, int T, int C);
+			 const float *inp, const float *w, const uint16_t *w16, int N, int C, int OC, int accumulate);
+void cpu_pooler_forward(float *out, const float *hidden, const float *w, const uint16_t *w16, const float *b,
+			int B, int T, int C);
 void cpu_pooler_backward(float *dhidden, float *dw, float *db, float *dout, const float *hidden,
-			 const float *out, const float *w, int B, int T, int C);
+			 const float *out, const float *w, const uint16_t *w16, int B, int T, int C);
 
 void cpu_attention_forward(float *ctx, float *att, float *att_drop, const float *q, const float *k,
 			   const float *v, const int32_t *mask, int B, int T, int C, int NH,

@@ -78,6 +78,7 @@ cublasHandle_t cuda_blas(void)
 extern "C" const pt_backend pt_cuda_backend = {
 	/* .name = */ "cuda",
 	/* .is_host = */ 0,
+	/* .bf16_weights = */ 0,
 	/* .alloc = */ cu_alloc,
 	/* .release = */ cu_release,
 	/* .to_device = */ cu_to_device,
@@ -107,4 +108,5 @@ extern "C" const pt_backend pt_cuda_backend = {
 	/* .sumsq = */ cu_sumsq,
 	/* .scale = */ cu_scale,
 	/* .adamw_update = */ cu_adamw_update,
+	/* .round_bf16 = */ NULL,
 };

@@ -77,12 +77,14 @@ void cu_layernorm_forward(float *out, float *mean, float *rstd, const float *inp
 void cu_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
 			   const float *inp, const float *w, const float *mean, const float *rstd, int N, int C);
 
-void cu_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C, int OC);
+void cu_matmul_forward(float *out, const float *inp, const float *w, const uint16_t *w16, const float *bias,
+		       int N, int C, int OC);
 void cu_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
-			const float *inp, const float *w, int N, int C, int OC, int accumulate);
-void cu_pooler_forward(float *out, const float *hidden, const float *w, const float *b, int B, int T, int C);
+			const float *inp, const float *w, const uint16_t *w16, int N, int C, int OC, int accumulate);
+void cu_pooler_forward(float *out, const float *hidden, const float *w, const uint16_t *w16, const float *b,
+		       int B, int T, int C);
 void cu_pooler_backward(float *dhidden, float *dw, float *db, float *dout, const float *hidden,
-			const float *out, const float *w, int B, int T, int C);
+			const float *out, const float *w, const uint16_t *w16, int B, int T, int C);
 
 void cu_attention_forward(float *ctx, float *att, float *att_drop, const float *q, const float *k,
 			  const float *v, const int32_t *mask, int B, int T, int C, int NH,
@@ -104,7 +106,7 @@ void cu_mse_backward(float *dx, const float *x, const float *y, int n);
 
 double cu_sumsq(const float *x, size_t n);
 void cu_scale(float *x, size_t n, float s);
-void cu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
-		     float beta1, float beta2, float eps, float wd, int64_t t);
+void cu_adamw_update(float *p, uint16_t *p16, const float *g, float gscale, float *m, float *v, size_t n,
+		     float lr, float beta1, float beta2, float eps, float wd, int64_t t);
 
 #endif

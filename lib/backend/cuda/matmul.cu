@@ -84,13 +84,15 @@ static void colsum_add(float *db, const float *d, int N, int OC)
 	LAUNCH_CHECK(colsum_add_kernel);
 }
 
-void cu_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C, int OC)
+/* w16 and p16 (backend.h): this backend has cuBLAS round w itself (bf16_weights 0) */
+void cu_matmul_forward(float *out, const float *inp, const float *w, const uint16_t *, const float *bias,
+		       int N, int C, int OC)
 {
 	linear(out, OC, inp, C, w, bias, N, C, OC);
 }
 
 void cu_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
-			const float *inp, const float *w, int N, int C, int OC, int accumulate)
+			const float *inp, const float *w, const uint16_t *, int N, int C, int OC, int accumulate)
 {
 	if (dinp)
 		cuda_sgemm(false, false, N, C, OC, 1.0f, dout, OC, w, C, accumulate ? 1.0f : 0.0f, dinp, C);
@@ -105,7 +107,8 @@ static __global__ void tanh_kernel(float *x, size_t n)
 		x[i] = tanhf(x[i]);
 }
 
-void cu_pooler_forward(float *out, const float *hidden, const float *w, const float *b, int B, int T, int C)
+void cu_pooler_forward(float *out, const float *hidden, const float *w, const uint16_t *, const float *b,
+		       int B, int T, int C)
 {
 	/* the [CLS] rows are hidden[b, 0, :]: a strided view with leading dimension T*C */
 	linear(out, C, hidden, T * C, w, b, B, C, C);
@@ -121,7 +124,7 @@ static __global__ void tanh_backward_kernel(float *dout, const float *out, size_
 }
 
 void cu_pooler_backward(float *dhidden, float *dw, float *db, float *dout, const float *hidden,
-			const float *out, const float *w, int B, int T, int C)
+			const float *out, const float *w, const uint16_t *, int B, int T, int C)
 {
 	size_t n = (size_t)B * C;
 	tanh_backward_kernel<<<cuda_grid(n), PT_THREADS>>>(dout, out, n);

@@ -32,8 +32,8 @@ static __global__ void adamw_kernel(float *p, const float *g, float gscale, floa
 
 /* Mirrors torch.optim.adamw's single-tensor path operation by operation;
  * the step constants are computed on the host exactly as the CPU does. */
-void cu_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr,
-		     float beta1, float beta2, float eps, float wd, int64_t t)
+void cu_adamw_update(float *p, uint16_t *, const float *g, float gscale, float *m, float *v, size_t n,
+		     float lr, float beta1, float beta2, float eps, float wd, int64_t t)
 {
 	if (!n)
 		return;
