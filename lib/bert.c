@@ -282,7 +282,6 @@ void bert_free(bert_model *m)
 
 size_t bert_param_count(const bert_model *m) { return m->nparams; }
 bert_param *bert_param_at(bert_model *m, size_t i) { return i < m->nparams ? &m->params[i] : NULL; }
-const bert_config *bert_get_config(const bert_model *m) { return &m->cfg; }
 const pt_backend *bert_get_backend(const bert_model *m) { return m->be; }
 
 bert_param *bert_param_find(bert_model *m, const char *name)

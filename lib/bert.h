@@ -64,12 +64,12 @@ void bert_grads_scale(bert_model *m, float s);
 /* Backward passes from now on start from the loss gradient times s (fp16
  * loss scaling: every gradient comes out scaled by s). 1 by default. */
 void bert_set_loss_scale(bert_model *m, float s);
-const bert_config *bert_get_config(const bert_model *m);   /* the model's copy (no id2label/json) */
 const struct pt_backend *bert_get_backend(const bert_model *m);   /* the ops the model runs on (lib/backend/backend.h) */
 
 /* Host copies of one parameter's values: host [p->numel] floats, copied
  * with the backend's to_host/to_device. p must be one of m's parameters
- * (dies otherwise). */
+ * (dies otherwise).
+ * bert_param_get is for tests (tests/unit/test_device.c); the library reads host copies through pt_host_view. */
 void bert_param_get(bert_model *m, const bert_param *p, float *host);
 void bert_param_set(bert_model *m, const bert_param *p, const float *host);
 

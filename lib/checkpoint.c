@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char ckpt_convert_hint[] =
+/* The message's one-liner: the Python command that converts a folder's
+ * pytorch_model.bin to model.safetensors. */
+static const char ckpt_convert_hint[] =
 	"python3 -c \"import sys,torch; from safetensors.torch import save_file; d=sys.argv[1]; "
 	"sd=torch.load(d+'/pytorch_model.bin',map_location='cpu'); "
 	"save_file({k:v.contiguous().clone() for k,v in sd.items()},d+'/model.safetensors',"

@@ -46,16 +46,13 @@ int checkpoint_has_head(const char *model_dir);
  * (bert_config_save) and, when src_model_dir is not NULL, copies of its
  * tokenizer files (vocab.txt, tokenizer.json, tokenizer_config.json,
  * special_tokens_map.json; those present). Atomic as a folder (see
- * ckpt_dir_commit). Dies on any write error, leaving out_dir as it was. */
+ * ckpt_dir_commit). Dies on any write error, leaving out_dir as it was.
+ * For tests (the tools save through train_state.c, with checkpoint_write). */
 void checkpoint_save(bert_model *m, const bert_config *c, const char *out_dir, const char *src_model_dir);
 
 /* The files of checkpoint_save written into the existing folder dir, not
  * atomically as a set (each file is: temp + rename): for callers that add
  * files and commit the folder themselves (train's checkpoint-N/). */
 void checkpoint_write(bert_model *m, const bert_config *c, const char *dir, const char *src_model_dir);
-
-/* The message's one-liner: the Python command that converts a folder's
- * pytorch_model.bin to model.safetensors. */
-extern const char ckpt_convert_hint[];
 
 #endif

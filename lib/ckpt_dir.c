@@ -28,7 +28,8 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return remove(path);
 }
 
-int ckpt_rm_tree(const char *path)
+/* Removes path and everything below it; 0, or -1 with errno set. */
+static int ckpt_rm_tree(const char *path)
 {
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -288,7 +289,10 @@ static int cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int ckpt_dir_steps(const char *run_dir, long **steps, size_t *n)
+/* The steps N of run_dir's checkpoint-N entries (N a decimal integer >= 0),
+ * ascending, in a malloc'ed array (free() it; NULL when there are none) of
+ * *n. Returns 0, or -1 with errno set when run_dir cannot be read. */
+static int ckpt_dir_steps(const char *run_dir, long **steps, size_t *n)
 {
 	*steps = NULL;
 	*n = 0;

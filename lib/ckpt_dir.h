@@ -8,7 +8,8 @@
  * next begin for the same NAME.
  *
  * A run folder (train's --output-dir) holds checkpoint-N subfolders, N the
- * optimizer step; ckpt_dir_steps is the one scan for them. */
+ * optimizer step; one scan (ckpt_dir.c) serves ckpt_dir_last and
+ * ckpt_dir_rotate. */
 #ifndef PT_CKPT_DIR_H
 #define PT_CKPT_DIR_H
 
@@ -43,14 +44,6 @@ void ckpt_dir_commit(const char *tmp, const char *out_dir, const char *const *fi
 /* Copies the file src_dir/name into dir (fsynced) when it exists; returns 1
  * if copied, 0 if absent. Dies on a read or write error. */
 int ckpt_copy_file(const char *src_dir, const char *dir, const char *name);
-
-/* Removes path and everything below it; 0, or -1 with errno set. */
-int ckpt_rm_tree(const char *path);
-
-/* The steps N of run_dir's checkpoint-N entries (N a decimal integer >= 0),
- * ascending, in a malloc'ed array (free() it; NULL when there are none) of
- * *n. Returns 0, or -1 with errno set when run_dir cannot be read. */
-int ckpt_dir_steps(const char *run_dir, long **steps, size_t *n);
 
 /* run_dir/checkpoint-N for step N (free() it). */
 char *ckpt_dir_checkpoint(const char *run_dir, long step);

@@ -59,7 +59,8 @@ static void put_u64(pt_jbuf *b, uint64_t v, int neg)
 	put(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
-void jsonconv_f32(pt_jbuf *b, float v)
+/* Appends the text of one float32 exactly as msgpack2json prints it. */
+static void jsonconv_f32(pt_jbuf *b, float v)
 {
 	reserve(b, PYFLOAT_BUFSZ);
 	b->n += pyfloat_repr_f32(v, PYFLOAT_JSON, b->p + b->n);

@@ -52,8 +52,8 @@ typedef struct {
  * by "\n", laid out as opts says. Dies (naming the record) on what JSON
  * cannot hold: binary or extension values, non-string map keys. */
 void jsonconv_record(pt_jbuf *b, const pt_record *rec, const pt_json_opts *opts);
-/* Appends the text of one number exactly as msgpack2json prints it. */
-void jsonconv_f32(pt_jbuf *b, float v);
+/* Appends the text of one float64 exactly as msgpack2json prints it.
+ * For tests (test_pyfloat.c); the library's callers are in jsonconv.c. */
 void jsonconv_f64(pt_jbuf *b, double v);
 void jbuf_free(pt_jbuf *b);
 
@@ -62,7 +62,8 @@ void jbuf_free(pt_jbuf *b);
 typedef struct pt_jreader pt_jreader;
 /* Opens path ("-" or NULL: stdin); dies if it cannot. */
 pt_jreader *jr_open(const char *path);
-/* Reads from fp, named name in messages; jr_close does not close fp. */
+/* Reads from fp, named name in messages; jr_close does not close fp.
+ * jr_open is its caller; tests/fuzz/fuzz_jsonconv.c uses it directly. */
 pt_jreader *jr_open_stream(FILE *fp, const char *name);
 /* Converts the next object onto w. Returns 1, or 0 at end of input. Dies
  * with "FILE: line L, column C: what" on invalid JSON, a top-level value

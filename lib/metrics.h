@@ -27,7 +27,8 @@ int glue_task_classes(const char *task);
 /* The config names, space-separated, for messages. */
 const char *glue_task_names(void);
 
-/* (preds == labels).mean(): count of equal pairs / n, as a double. */
+/* (preds == labels).mean(): count of equal pairs / n, as a double.
+ * The metric_* primitives are exported for tests/unit/test_metrics.c; glue_result_json is their caller. */
 double metric_accuracy(const int64_t *pred, const int64_t *label, size_t n);
 /* sklearn f1_score(label, pred) (binary, pos_label=1, zero_division=0).
  * Returns 0 and sets *f1, or -1 with *err set to sklearn's complaint when

@@ -18,7 +18,8 @@ typedef struct {
 } adamw_state;
 
 /* Allocates zeroed moments for n parameters on the CPU backend; betas
- * 0.9/0.999, eps 1e-8. */
+ * 0.9/0.999, eps 1e-8.
+ * For tests (train uses adamw_init_for). */
 void adamw_init(adamw_state *s, size_t n, float weight_decay);
 
 /* The same for model's parameters, the moments allocated by the model's
@@ -27,14 +28,16 @@ void adamw_init_for(adamw_state *s, bert_model *model, float weight_decay);
 
 /* Host copies of the moments: m, v [s->n] floats each (either may be NULL).
  * set reads its sources as bytes: they need no float alignment (an mmap'd
- * safetensors file). */
+ * safetensors file).
+ * adamw_get_moments is for tests (checkpoints read the moments through pt_host_view). */
 void adamw_get_moments(const adamw_state *s, float *m, float *v);
 void adamw_set_moments(adamw_state *s, const void *m, const void *v);
 
 /* One torch.optim.AdamW step at learning rate lr over the whole parameter
  * buffer of model (decoupled decay p -= lr*wd*p, then the bias-corrected
  * Adam update); parameters flagged no_decay get no decay. Increments step.
- * s->n must equal the model's parameter count. */
+ * s->n must equal the model's parameter count.
+ * For tests and bench/model (train uses adamw_step_scaled). */
 void adamw_step(adamw_state *s, bert_model *model, float lr);
 
 /* adamw_step with every gradient taken as g * gscale, rounded to float,
@@ -51,7 +54,8 @@ float clip_factor(double norm, double max_norm);
 
 /* torch.nn.utils.clip_grad_norm_(params, max_norm) over every gradient:
  * scales all grads by max_norm/(norm+1e-6) when that is < 1. Returns the
- * total L2 norm before clipping. */
+ * total L2 norm before clipping.
+ * For tests and bench/model (train uses grad_global_norm and clip_factor). */
 double clip_grad_norm(bert_model *model, double max_norm);
 
 /* fp16 dynamic loss scaling, as torch.cuda.amp.GradScaler with its

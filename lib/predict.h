@@ -34,7 +34,8 @@ void predict_write_batch(pt_writer *w, const batch_buf *bb, const float *logits,
 void predict_run(bert_model *m, const bert_config *c, pt_reader *r, pt_writer *w, predict_stats *st);
 
 /* The Trainer's eval_loss: the mean over labelled examples of their batch's
- * mean loss; NAN when no batch had labels. */
+ * mean loss; NAN when no batch had labels.
+ * Exported for tests; predict_report is its caller. */
 double predict_eval_loss(const predict_stats *st);
 
 /* Writes {"eval_loss": x, "eval_samples": n} and a newline to f (Python's

@@ -73,7 +73,12 @@ static int candidate(double ax, int f32, int p, char *d, int *decpt)
 }
 
 
-int pyfloat_shortest(double x, int f32, char *digits, int *neg)
+/* The shortest round-trip digits of x (finite, nonzero or zero): writes the
+ * significant digits (no sign, no point, NUL-terminated) to digits (at least
+ * 20 bytes) and returns decpt, so that |x| = 0.DIGITS * 10^decpt. *neg gets
+ * the sign bit. f32 selects float32 round-tripping (x must then be a float32
+ * value). */
+static int pyfloat_shortest(double x, int f32, char *digits, int *neg)
 {
 	*neg = signbit(x) != 0;
 	double ax = fabs(x);

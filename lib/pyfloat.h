@@ -25,11 +25,5 @@ size_t pyfloat_repr(double x, enum pyfloat_style style, char *buf);
 /* The same for a float32 value: shortest digits that round-trip as float32. */
 size_t pyfloat_repr_f32(float x, enum pyfloat_style style, char *buf);
 
-/* The shortest round-trip digits of x (finite, nonzero or zero): writes the
- * significant digits (no sign, no point, NUL-terminated) to digits (at least
- * 20 bytes) and returns decpt, so that |x| = 0.DIGITS * 10^decpt. *neg gets
- * the sign bit. f32 selects float32 round-tripping (x must then be a float32
- * value). */
-int pyfloat_shortest(double x, int f32, char *digits, int *neg);
 
 #endif

@@ -203,15 +203,6 @@ double rec_num(const pt_record *r, const char *key)
 	return obj_num(r, key, need(r, key));
 }
 
-const char *rec_str(const pt_record *r, const char *key, size_t *len)
-{
-	const msgpack_object *o = need(r, key);
-	if (o->type != MSGPACK_OBJECT_STR)
-		rec_die(r, key, "expected a string, got %s", msgpack_type_name(o));
-	*len = o->via.str.size;
-	return o->via.str.ptr;
-}
-
 static void grow(void **buf, size_t *cap, size_t n, size_t elem)
 {
 	if (n > *cap) {

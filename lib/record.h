@@ -30,7 +30,8 @@ typedef struct {
 /* Opens path for reading records ("-" or NULL: stdin). Dies if it cannot. */
 pt_reader *rec_open(const char *path);
 /* Reads records from fp, named name in messages; fp stays the caller's
- * (rec_close does not close it). */
+ * (rec_close does not close it).
+ * rec_open is its caller; the fuzzing harnesses (tests/fuzz/) use it directly. */
 pt_reader *rec_open_stream(FILE *fp, const char *name);
 /* Reads the next record into *rec. Returns 1, or 0 at a clean end of input.
  * Dies on a parse error, a truncated last record, or a record that is not a
@@ -51,9 +52,6 @@ int64_t rec_int(const pt_record *r, const char *key);
 int rec_int_opt(const pt_record *r, const char *key, int64_t *out);
 double rec_num(const pt_record *r, const char *key);       /* int or float */
 int rec_num_opt(const pt_record *r, const char *key, double *out);
-/* A string field (not NUL-terminated in the record): returns a pointer into
- * the record and sets *len. */
-const char *rec_str(const pt_record *r, const char *key, size_t *len);
 
 /* An array of integers into *buf (grown with pt_realloc, *cap its capacity
  * in elements). Returns the number of elements. Values must fit int32. */

@@ -42,7 +42,9 @@ float pt_rng_normal(uint64_t seed, uint64_t stream, uint64_t index)
 	return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-uint64_t pt_splitmix64(uint64_t *state)
+/* splitmix64: advances *state by the golden-ratio increment and returns the
+ * mix of the new state. */
+static uint64_t pt_splitmix64(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -20,16 +20,13 @@ float pt_rng_uniform(uint64_t seed, uint64_t stream, uint64_t index);
  * on the first two words of block `index`. */
 float pt_rng_normal(uint64_t seed, uint64_t stream, uint64_t index);
 
-/* splitmix64 (Steele, Lea and Flood): advances *state by the golden-ratio
- * increment and returns the mix of the new state. */
-uint64_t pt_splitmix64(uint64_t *state);
-
-/* The splitmix64 output for state x, without a state to advance: a
- * stateless 64-bit hash, pt_mix64(x) == pt_splitmix64(&s) with s = x. */
+/* The splitmix64 output (Steele, Lea and Flood) for state x: x advanced by
+ * the golden-ratio increment, then mixed. A stateless 64-bit hash; the
+ * stateful draws below step a state the same way. */
 uint64_t pt_mix64(uint64_t x);
 
-/* A uniform integer in [0, bound) (bound >= 1) from pt_splitmix64(state),
- * by rejection: no modulo bias. Advances *state one or more times. */
+/* A uniform integer in [0, bound) (bound >= 1) from splitmix64 draws on
+ * *state, by rejection: no modulo bias. Advances *state one or more times. */
 uint64_t pt_rng_below(uint64_t *state, uint64_t bound);
 
 /* Shuffles the n elements of size bytes (at most 64) at base in place:

@@ -21,7 +21,8 @@ void pt_runtime_env(char **argv);
 
 /* The OPENBLAS_CORETYPE to run with, given the core OpenBLAS chose
  * (openblas_get_corename) and whether the CPU has AVX2 and FMA; NULL when
- * OpenBLAS's choice stands. */
+ * OpenBLAS's choice stands.
+ * Exported for tests/unit/test_runtime_env.c; pt_runtime_env is its caller. */
 const char *pt_blas_core_fallback(const char *corename, int avx2_fma);
 
 #endif

@@ -27,7 +27,6 @@ typedef struct {
 } st_map;
 
 struct st_file {
-	char *path;
 	st_tensor *t;
 	size_t n, cap;
 	st_map *maps;
@@ -45,7 +44,8 @@ static const struct {
 };
 #define N_DTYPES (sizeof dtypes / sizeof dtypes[0])
 
-size_t st_dtype_size(st_dtype d)
+/* Bytes per element of a dtype. */
+static size_t st_dtype_size(st_dtype d)
 {
 	for (size_t i = 0; i < N_DTYPES; i++)
 		if (dtypes[i].d == d)
@@ -322,7 +322,6 @@ static void load_sharded(st_file *f, const char *dir, const char *index)
 st_file *st_open(const char *path)
 {
 	st_file *f = pt_calloc(1, sizeof *f);
-	f->path = pt_strdup(path);
 	if (is_dir(path)) {
 		char *single = join(path, "model.safetensors");
 		char *index = join(path, "model.safetensors.index.json");
@@ -351,11 +350,6 @@ const st_tensor *st_at(const st_file *f, size_t i)
 	return i < f->n ? &f->t[i] : NULL;
 }
 
-const char *st_path(const st_file *f)
-{
-	return f->path;
-}
-
 const st_tensor *st_find(const st_file *f, const char *name)
 {
 	size_t lo = 0, hi = f->n;
@@ -382,7 +376,6 @@ void st_close(st_file *f)
 		munmap(f->maps[i].addr, f->maps[i].len);
 	free(f->t);
 	free(f->maps);
-	free(f->path);
 	free(f);
 }
 

@@ -35,8 +35,6 @@ st_file *st_open(const char *path);
 size_t st_count(const st_file *f);
 const st_tensor *st_at(const st_file *f, size_t i);           /* i < st_count, name order */
 const st_tensor *st_find(const st_file *f, const char *name); /* NULL if absent */
-/* The path st_open was given (for messages). */
-const char *st_path(const st_file *f);
 /* Unmaps everything; every st_tensor pointer becomes invalid. NULL is a no-op. */
 void st_close(st_file *f);
 
@@ -49,14 +47,14 @@ void st_drop_pages(const st_tensor *t);
 
 /* Product of the shape (1 for a scalar). */
 size_t st_numel(const st_tensor *t);
-/* Bytes per element of a dtype; its name as in the file ("F32", "BF16", ..). */
-size_t st_dtype_size(st_dtype d);
+/* A dtype's name as in the file ("F32", "BF16", ..). */
 const char *st_dtype_name(st_dtype d);
 /* Converts F32/F16/BF16/F64 elements to float32 (IEEE-exact for F16/BF16,
  * subnormals, inf and nan included; F64 rounds to nearest) into dst
  * [st_numel]. Dies for a non-float dtype. */
 void st_to_f32(const st_tensor *t, float *dst);
-/* IEEE half / bfloat16 bit patterns to float. */
+/* IEEE half / bfloat16 bit patterns to float.
+ * Exported for tests/unit/test_safetensors.c; st_to_f32 is their caller. */
 float st_f16_to_f32(uint16_t h);
 float st_bf16_to_f32(uint16_t b);
 

@@ -32,7 +32,8 @@ void log_write_json(FILE *f, const log_entry *e)
 	fputc('}', f);
 }
 
-void train_log_append(train_log *l, const log_entry *e)
+/* Appends a copy of e to the history: the one append (emit and load). */
+static void train_log_append(train_log *l, const log_entry *e)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 64;

@@ -33,9 +33,6 @@ void log_put(log_entry *e, const char *key, double v, int is_int);
 /* Writes e as one JSON object (no newline) to f. */
 void log_write_json(FILE *f, const log_entry *e);
 
-/* Appends a copy of e to the history. */
-void train_log_append(train_log *l, const log_entry *e);
-
 /* Prints e as a JSON line on stderr (clearing the progress line first) and
  * appends it to the history. */
 void train_log_emit(train_log *l, const log_entry *e);

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever this table or pt_backend changes shape. */
-#define PT_CUDA_PLUGIN_ABI 1
+#define PT_CUDA_PLUGIN_ABI 2
 #define PT_CUDA_PLUGIN_SYMBOL "pt_cuda_plugin_api"
 #define PT_CUDA_PLUGIN_FILE "libpipetune_cuda.so"
 

@@ -37,7 +37,8 @@ const char *pt_precision_name(pt_precision p);
 void pt_device_set_precision(const pt_backend *be, pt_precision p);
 
 /* One line naming the device behind be, e.g. "cuda (NVIDIA H200, device 0
- * of 1)" or "cpu"; a static string. */
+ * of 1)" or "cpu"; a static string.
+ * Exported for tests/unit/test_device.c; pt_device_open is its caller. */
 const char *pt_device_describe(const pt_backend *be);
 
 /* The n floats at x (memory of backend be) readable on the host, for

@@ -155,7 +155,6 @@ void wp_free(pt_wordpiece *wp)
 	free(wp);
 }
 
-const pt_wp_config *wp_config(const pt_wordpiece *wp) { return &wp->cfg; }
 
 void wp_set_max_length(pt_wordpiece *wp, size_t max_length)
 {

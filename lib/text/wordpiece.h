@@ -55,7 +55,6 @@ typedef struct {
  * prefix (copied). */
 pt_wordpiece *wp_new(const pt_wp_config *cfg, const char *prefix);
 void wp_free(pt_wordpiece *wp);
-const pt_wp_config *wp_config(const pt_wordpiece *wp);
 /* Changes the truncation length (incl. special tokens; 0: no truncation). */
 void wp_set_max_length(pt_wordpiece *wp, size_t max_length);
 
@@ -64,7 +63,8 @@ void wp_set_max_length(pt_wordpiece *wp, size_t max_length);
 void wp_add_token(pt_wordpiece *wp, const char *tok, size_t len, int32_t id);
 /* The id of tok, or -1 if it is not in the vocabulary. */
 int32_t wp_lookup(const pt_wordpiece *wp, const char *tok, size_t len);
-/* Number of distinct tokens. */
+/* Number of distinct tokens.
+ * For tests (tests/unit/test_wordpiece.c). */
 size_t wp_vocab_size(const pt_wordpiece *wp);
 /* The vocabulary by id, for showing ids as tokens: tok[i] is the token
  * with id i (NUL-terminated) or NULL when no token has that id; n is one
@@ -94,7 +94,8 @@ void wp_set_specials(pt_wordpiece *wp, int32_t unk, int32_t cls, int32_t sep);
 
 /* Appends to out the ids of text (len bytes of UTF-8; an invalid byte is
  * read as U+FFFD, which clean_text drops): special-token split, normalizer,
- * pre-tokenizer, WordPiece. No template tokens. */
+ * pre-tokenizer, WordPiece. No template tokens.
+ * Exported for tests/unit/test_wordpiece.c; wp_encode is its caller. */
 void wp_tokenize(const pt_wordpiece *wp, const char *text, size_t len, pt_ids *out);
 
 /* Encodes one example as BertTokenizerFast(a, b, truncation=True) does:
@@ -107,11 +108,13 @@ void wp_encode(const pt_wordpiece *wp, const char *a, size_t alen,
 void wp_encoding_free(pt_encoding *enc);
 
 /* Lengths after longest_first truncation of two sequences of n1 and n2
- * tokens to max tokens in all (tokenizers' truncate_encodings). */
+ * tokens to max tokens in all (tokenizers' truncate_encodings).
+ * Exported for tests/unit/test_wordpiece.c; wp_encode is its caller. */
 void wp_longest_first(size_t n1, size_t n2, size_t max, size_t *out1, size_t *out2);
 
 /* Decodes one UTF-8 character at s (n > 0 bytes available). Returns its
- * length and sets *cp; an invalid or truncated sequence returns 0. */
+ * length and sets *cp; an invalid or truncated sequence returns 0.
+ * Exported for tests/unit/test_wordpiece.c. */
 size_t wp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 #endif

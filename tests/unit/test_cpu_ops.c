@@ -48,7 +48,7 @@ static void test_dropout_paths(void **state)
 	}
 	/* the second seed/stream pair has its high words set */
 	const uint64_t seeds[2] = { 42, 0x123456789abcdefULL }, streams[2] = { 7, 0xfedcba9876543ULL };
-	int best = cpu_dropout_best_isa();
+	int best = cpu_best_isa();
 	int checked = 0;
 	for (int isa = 0; isa <= best; isa++)
 		for (int k = 0; k < 2; k++)

@@ -231,12 +231,14 @@ static AVX512 size_t span_avx512(float *out, const float *inp, const float *resi
 }
 #endif
 
-int cpu_dropout_best_isa(void)
+pt_cpu_isa cpu_best_isa(void)
 {
 #ifdef PT_X86
-	return __builtin_cpu_supports("avx512f") ? 3 : __builtin_cpu_supports("avx2") ? 2 : 1;
+	return __builtin_cpu_supports("avx512f") ? PT_ISA_AVX512
+	       : __builtin_cpu_supports("avx2")  ? PT_ISA_AVX2
+						  : PT_ISA_SSE2;
 #else
-	return 0;
+	return PT_ISA_SCALAR;
 #endif
 }
 
@@ -244,7 +246,7 @@ void cpu_dropout_span(float *out, const float *inp, const float *resid, size_t l
 		      float p, uint64_t seed, uint64_t stream, int isa)
 {
 	float scale = 1.0f / (1.0f - p);
-	size_t width = isa >= 3 ? 64 : isa == 2 ? 32 : isa == 1 ? 16 : 0;
+	size_t width = isa >= PT_ISA_AVX512 ? 64 : isa == PT_ISA_AVX2 ? 32 : isa == PT_ISA_SSE2 ? 16 : 0;
 	size_t i = lo;
 #ifdef PT_X86
 	if (width) {
@@ -272,7 +274,7 @@ void cpu_dropout_forward(float *out, const float *inp, const float *resid, size_
 			out[i] = inp[i] + (resid ? resid[i] : 0.0f);
 		return;
 	}
-	int isa = cpu_dropout_best_isa();
+	int isa = cpu_best_isa();
 	size_t nc = (n + DROP_CHUNK - 1) / DROP_CHUNK;
 	#pragma omp parallel for schedule(static)
 	for (size_t c = 0; c < nc; c++)
@@ -293,5 +295,5 @@ void cpu_dropout_backward(float *dinp, const float *dout, size_t n, float p, uin
 
 void cpu_dropout_range(float *out, const float *inp, size_t lo, size_t hi, float p, uint64_t seed, uint64_t stream)
 {
-	cpu_dropout_span(out, inp, NULL, lo, hi, p, seed, stream, cpu_dropout_best_isa());
+	cpu_dropout_span(out, inp, NULL, lo, hi, p, seed, stream, cpu_best_isa());
 }

@@ -83,6 +83,13 @@ void cpu_attention_backward(float *dq, float *dk, float *dv, float *datt, const 
 			    const float *att, const float *att_drop, const float *q, const float *k,
 			    const float *v, int B, int T, int C, int NH, float p, uint64_t seed, uint64_t stream);
 
+/* The vector instruction sets the CPU kernels choose from at run time
+ * (dropout.c, vmath.c), in one numbering. */
+typedef enum { PT_ISA_SCALAR, PT_ISA_SSE2, PT_ISA_AVX2, PT_ISA_AVX512 } pt_cpu_isa;
+/* The widest this CPU runs: at least PT_ISA_SSE2 on x86-64 (its baseline),
+ * PT_ISA_SCALAR elsewhere. Cheap: reads flags set at start-up. */
+pt_cpu_isa cpu_best_isa(void);
+
 /* vmath.c: in-place expf/erff over x[0..n) on the widest vector math the
  * CPU has (an element's result does not depend on its position), and sums
  * over PT_LANES interleaved partial sums added in a fixed order (the same
@@ -105,11 +112,10 @@ void cpu_dropout_backward(float *dinp, const float *dout, size_t n, float p, uin
 /* Serial dropout of elements [lo, hi) of a site (p > 0): out[i] = inp[i] *
  * mask(i) / (1-p), the same mask as cpu_dropout_forward/backward; out may
  * equal inp. For callers already inside a parallel region. */
-/* dropout.c: elements [lo, hi) with the scalar (isa 0), SSE2 (1), AVX2 (2)
- * or AVX-512 (3) path; cpu_dropout_best_isa is the best this CPU runs. */
+/* dropout.c: elements [lo, hi) on the path of isa (a pt_cpu_isa; paths
+ * this CPU lacks must not be asked for). */
 void cpu_dropout_span(float *out, const float *inp, const float *resid, size_t lo, size_t hi,
 		      float p, uint64_t seed, uint64_t stream, int isa);
-int cpu_dropout_best_isa(void);
 void cpu_dropout_range(float *out, const float *inp, size_t lo, size_t hi, float p, uint64_t seed, uint64_t stream);
 
 float cpu_crossentropy_forward(float *probs, const float *logits, const int32_t *labels, int B, int NL);

@@ -59,24 +59,20 @@ PT_VMAP(avx512, 16, __m512, _mm512_loadu_ps, _mm512_storeu_ps, _ZGVeN16v_expf, _
 #pragma GCC pop_options
 
 typedef void (*vmap_fn)(float *x, size_t n);
-static const vmap_fn expf_at[3] = { expf_sse, expf_avx2, expf_avx512 };
-static const vmap_fn erff_at[3] = { erff_sse, erff_avx2, erff_avx512 };
-
-/* 2: AVX-512, 1: AVX2, 0: SSE2 (x86-64's baseline); __builtin_cpu_supports
- * reads flags libgcc set at start-up, so asking every call costs a load */
-static int width_class(void)
-{
-	return __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
-}
+/* by pt_cpu_isa; cpu_best_isa() is at least PT_ISA_SSE2 here (x86-64) */
+static const vmap_fn expf_at[] = {
+	[PT_ISA_SSE2] = expf_sse, [PT_ISA_AVX2] = expf_avx2, [PT_ISA_AVX512] = expf_avx512 };
+static const vmap_fn erff_at[] = {
+	[PT_ISA_SSE2] = erff_sse, [PT_ISA_AVX2] = erff_avx2, [PT_ISA_AVX512] = erff_avx512 };
 
 void cpu_vexpf(float *x, size_t n)
 {
-	expf_at[width_class()](x, n);
+	expf_at[cpu_best_isa()](x, n);
 }
 
 void cpu_verff(float *x, size_t n)
 {
-	erff_at[width_class()](x, n);
+	erff_at[cpu_best_isa()](x, n);
 }
 #else
 void cpu_vexpf(float *x, size_t n)

@@ -27,8 +27,14 @@
 			cuda_fail(__FILE__, __LINE__, #call, cublasGetStatusString(s_)); \
 	} while (0)
 
-/* After a kernel launch: reports a bad launch configuration at its site. */
-#define LAUNCH_CHECK(name) CUDA_CHECK(cudaGetLastError())
+/* After a launch of kernel name: a bad launch configuration dies at its
+ * site, naming the kernel ("PROG: file:line: launch of name: what"). */
+#define LAUNCH_CHECK(name)                                                       \
+	do {                                                                     \
+		cudaError_t e_ = cudaGetLastError();                             \
+		if (e_ != cudaSuccess)                                           \
+			cuda_fail(__FILE__, __LINE__, "launch of " #name, cudaGetErrorString(e_)); \
+	} while (0)
 
 /* Threads per block of the elementwise kernels, and a grid that covers n
  * elements (grid-stride loops inside cover the rest beyond the cap). */
