@@ -39,12 +39,15 @@ for fx in "$FIX"/glue/*.txt.gz; do
 done
 [ $n -gt 0 ] || fail "no fixture files"
 # The full ids of the first examples (glue_head.txt), readable on failure.
+heads=0
 while read -r name i model want; do
+	heads=$((heads + 1))
 	task=${name%%_*}; split=${name#*_}
 	got=$("$BINDIR/tok" -m "$DATA/bert/$model" -t "$task" "$DATA/glue/${DIR[$task]}/$split.tsv" |
 		"$BINDIR/msgpack2json" | sed -n "$((i + 1))p" | awk -v canon=1 -f "$PT_ROOT/tests/cli/tok_digest.awk")
 	[ "$got" = "$want" ] || fail "$name $i $model: got $got, want $want"
 done < <(grep -E '^(mrpc_dev|cola_test|stsb_dev) ' "$FIX/glue_head.txt")
+[ $heads -gt 0 ] || fail "no mrpc_dev, cola_test or stsb_dev lines in $FIX/glue_head.txt"
 # --max-length overrides model_max_length (MRPC dev at 32 tokens).
 "$BINDIR/tok" -m "$DATA/bert/bert-base-uncased" -t mrpc --max-length 32 "$DATA/glue/MRPC/dev.tsv" |
 	"$BINDIR/msgpack2json" | awk -f "$PT_ROOT/tests/cli/tok_digest.awk" | cut -d' ' -f2 >"$T/got"

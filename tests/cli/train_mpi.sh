@@ -3,7 +3,7 @@
 # 1-rank checkpoint, and a rank that dies ends the whole job with an error.
 . "$PT_ROOT/tests/cli/lib.sh"
 command -v mpirun >/dev/null || skip "no mpirun (install openmpi-bin)"
-grep -q "PT_HAVE_MPI" "$PT_ROOT/build/lib/dist.d" 2>/dev/null || true
+ldd "$BINDIR/train" | grep -q 'libmpi\.so' || skip "train was built without MPI (no pkg-config ompi-c)"
 . "$PT_ROOT/tests/cli/lib_train.sh"
 # OpenMPI in a container, as root, on few cores; OpenMPI's own allocations
 # are not ours to check for leaks.

@@ -5,47 +5,13 @@
  * batch independence across activation-buffer growth. */
 #include "test_bert_common.h"
 
-typedef struct {
-	st_file *f;
-	bert_batch b;
-	int32_t *ids, *tt, *mask, *labels;
-	float *flabels;
-} fixture_batch;
-
-static void batch_load(fixture_batch *fb, const char *file)
-{
-	size_t n;
-	memset(fb, 0, sizeof *fb);
-	fb->f = st_open(fixture(file));
-	const st_tensor *t = need(fb->f, "input_ids");
-	fb->b.B = (int)t->shape[0];
-	fb->b.T = (int)t->shape[1];
-	fb->b.input_ids = fb->ids = read_i32(fb->f, "input_ids", &n);
-	fb->b.token_type_ids = fb->tt = read_i32(fb->f, "token_type_ids", &n);
-	fb->b.attention_mask = fb->mask = read_i32(fb->f, "attention_mask", &n);
-	if (st_find(fb->f, "labels"))
-		fb->b.labels = fb->labels = read_i32(fb->f, "labels", &n);
-	if (st_find(fb->f, "float_labels"))
-		fb->b.float_labels = fb->flabels = read_f32(fb->f, "float_labels", &n);
-}
-
-static void batch_free(fixture_batch *fb)
-{
-	free(fb->ids);
-	free(fb->tt);
-	free(fb->mask);
-	free(fb->labels);
-	free(fb->flabels);
-	st_close(fb->f);
-}
-
 /* logits, loss and every gradient of one fixture */
 static void golden(const char *model_dir, const char *file)
 {
 	bert_config cfg;
 	bert_model *m = load_model(fixture(model_dir), &cfg);
 	fixture_batch fb;
-	batch_load(&fb, file);
+	fixture_batch_load(&fb, file);
 	int NL = cfg.num_labels;
 	float *logits = pt_malloc(sizeof(float) * fb.b.B * NL);
 	size_t n;
@@ -100,7 +66,7 @@ static void golden(const char *model_dir, const char *file)
 	free(logits2);
 	free(ref);
 	free(ref_loss);
-	batch_free(&fb);
+	fixture_batch_free(&fb);
 	bert_free(m);
 	bert_config_free(&cfg);
 }
@@ -182,7 +148,7 @@ static void test_batch_independence(void **state)
 	bert_config cfg;
 	bert_model *m = load_model(fixture("tiny"), &cfg);
 	fixture_batch fb;
-	batch_load(&fb, "tiny_cls.safetensors");
+	fixture_batch_load(&fb, "tiny_cls.safetensors");
 	int B = fb.b.B, T = fb.b.T, NL = cfg.num_labels;
 	float full[64], part[64], again[64];
 	bert_batch b = fb.b;
@@ -197,7 +163,7 @@ static void test_batch_independence(void **state)
 	check_close("sub-batch logits", part, full + 2 * NL, 2 * NL, 1e-6);
 	bert_forward(m, &b, 0, 0, again);
 	assert_memory_equal(full, again, sizeof(float) * B * NL);
-	batch_free(&fb);
+	fixture_batch_free(&fb);
 	bert_free(m);
 	bert_config_free(&cfg);
 }
@@ -215,7 +181,7 @@ static void test_dropout_gradients(void **state)
 	bert_model *m = bert_create(&cfg);
 	load_weights(m, fixture("tiny"));
 	fixture_batch fb;
-	batch_load(&fb, "tiny_cls.safetensors");
+	fixture_batch_load(&fb, "tiny_cls.safetensors");
 	float a[64], b2[64], c[64], ref[64];
 	bert_forward(m, &fb.b, 0, 0, ref);
 	bert_forward(m, &fb.b, 1, 11, a);
@@ -249,7 +215,7 @@ static void test_dropout_gradients(void **state)
 		if (!(fabs(fd - p->grad[best]) <= 2e-2 * fabs(p->grad[best]) + 1e-4))
 			fail_msg("%s[%zu]: analytic %.6g, finite differences %.6g", names[k], best, p->grad[best], fd);
 	}
-	batch_free(&fb);
+	fixture_batch_free(&fb);
 	bert_free(m);
 	bert_config_free(&cfg);
 }

@@ -1,5 +1,5 @@
 /* Helpers shared by the BERT/optimizer unit tests: fixture paths, loading
- * a model folder's weights, reading fixture tensors, and tolerant
+ * a model folder's weights, reading fixture tensors and batches, and tolerant
  * comparisons (max |a - ref| relative to max |ref|). */
 #ifndef TEST_BERT_COMMON_H
 #define TEST_BERT_COMMON_H
@@ -112,6 +112,42 @@ static __attribute__((unused)) void check_close(const char *what, const float *a
 	double e = rel_err(a, ref, n);
 	if (!(e <= tol))
 		fail_msg("%s: relative error %.3g > %.3g", what, e, tol);
+}
+
+/* A batch from a fixture file (input_ids, token_type_ids, attention_mask,
+ * and labels or float_labels when present), owning its arrays. */
+typedef struct {
+	st_file *f;
+	bert_batch b;
+	int32_t *ids, *tt, *mask, *labels;
+	float *flabels;
+} fixture_batch;
+
+static __attribute__((unused)) void fixture_batch_load(fixture_batch *fb, const char *file)
+{
+	size_t n;
+	memset(fb, 0, sizeof *fb);
+	fb->f = st_open(fixture(file));
+	const st_tensor *t = need(fb->f, "input_ids");
+	fb->b.B = (int)t->shape[0];
+	fb->b.T = (int)t->shape[1];
+	fb->b.input_ids = fb->ids = read_i32(fb->f, "input_ids", &n);
+	fb->b.token_type_ids = fb->tt = read_i32(fb->f, "token_type_ids", &n);
+	fb->b.attention_mask = fb->mask = read_i32(fb->f, "attention_mask", &n);
+	if (st_find(fb->f, "labels"))
+		fb->b.labels = fb->labels = read_i32(fb->f, "labels", &n);
+	if (st_find(fb->f, "float_labels"))
+		fb->b.float_labels = fb->flabels = read_f32(fb->f, "float_labels", &n);
+}
+
+static __attribute__((unused)) void fixture_batch_free(fixture_batch *fb)
+{
+	free(fb->ids);
+	free(fb->tt);
+	free(fb->mask);
+	free(fb->labels);
+	free(fb->flabels);
+	st_close(fb->f);
 }
 
 #endif

@@ -24,35 +24,6 @@ const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "protect_shadow_gap=0"; }
 #endif
 
-typedef struct {
-	st_file *f;
-	bert_batch b;
-	int32_t *ids, *tt, *mask, *labels;
-} fixture_batch;
-
-static void fbatch_load(fixture_batch *fb, const char *file)
-{
-	size_t n;
-	memset(fb, 0, sizeof *fb);
-	fb->f = st_open(fixture(file));
-	const st_tensor *t = need(fb->f, "input_ids");
-	fb->b.B = (int)t->shape[0];
-	fb->b.T = (int)t->shape[1];
-	fb->b.input_ids = fb->ids = read_i32(fb->f, "input_ids", &n);
-	fb->b.token_type_ids = fb->tt = read_i32(fb->f, "token_type_ids", &n);
-	fb->b.attention_mask = fb->mask = read_i32(fb->f, "attention_mask", &n);
-	fb->b.labels = fb->labels = read_i32(fb->f, "labels", &n);
-}
-
-static void fbatch_free(fixture_batch *fb)
-{
-	free(fb->ids);
-	free(fb->tt);
-	free(fb->mask);
-	free(fb->labels);
-	st_close(fb->f);
-}
-
 /* prints and counts a failed comparison (usable in a child, without cmocka) */
 static int close_or_say(const char *what, const float *a, const float *ref, size_t n, double tol)
 {
@@ -130,7 +101,7 @@ static int compare_backend(const pt_backend *be, double tol)
 
 	/* forward (training, dropout on: the same masks on every backend), backward */
 	fixture_batch fb;
-	fbatch_load(&fb, "tiny_cls.safetensors");
+	fixture_batch_load(&fb, "tiny_cls.safetensors");
 	size_t nl = (size_t)fb.b.B * cfg.num_labels;
 	float *lr_ = pt_malloc(nl * sizeof(float)), *ld = pt_malloc(nl * sizeof(float));
 	float loss_r = bert_forward(ref, &fb.b, 1, 1234, lr_);
@@ -248,7 +219,7 @@ static int compare_backend(const pt_backend *be, double tol)
 	free(gd);
 	free(lr_);
 	free(ld);
-	fbatch_free(&fb);
+	fixture_batch_free(&fb);
 	free(back);
 	free(w);
 	bert_free(ref);
