@@ -44,8 +44,8 @@ TOOL_TEST_BIN := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(wildcard tests/
 # C++ for sm_80 and sm_90 (+ PTX for newer GPUs) into the plugin
 # $(BINDIR)/libpipetune_cuda.so, which links cudart, cuBLAS and NCCL and
 # which train and predict load only when a run asks for the GPU
-# (lib/backend/cuda_plugin.h: linking those libraries cost every CPU run ~215 MB and
-# ~0.15 s), and into an archive for the op test, which links them itself.
+# (lib/backend/cuda_plugin.h), and into an archive for the op test, which
+# links them itself.
 # The C code sees PT_HAVE_CUDA. --fmad=false keeps a*b+c unfused, as the
 # CPU computes it. `make check-cuda` runs the CUDA-vs-CPU op test.
 CUDA_SRC := $(if $(NVCC),$(wildcard lib/backend/cuda/*.cu))

@@ -6,14 +6,15 @@
 
 /* Re-executes the program (same pid and arguments) when the environment
  * lacks one of:
- *  - OMP_WAIT_POLICY=passive (set when unset): the model's OpenMP loops
- *    spin-waiting between ops starve the cores the products need (a
- *    training step was 2x slower on 2 cores);
+ *  - OMP_WAIT_POLICY=passive (set when unset): OpenMP threads sleep between
+ *    the model's parallel loops instead of spinning on the cores the
+ *    matrix products need;
  *  - OPENBLAS_CORETYPE=Haswell (set when unset, and only when the loaded
  *    OpenBLAS did not recognise the CPU and fell back to its generic
- *    pre-AVX2 kernels on a CPU that has AVX2 and FMA): an OpenBLAS older
- *    than the CPU (Debian 12's 0.3.21 calls a 2023 Xeon "Prescott") runs
- *    sgemm ~5x slower than its Haswell kernels do there.
+ *    pre-AVX2 kernels on a CPU that has AVX2 and FMA, as an OpenBLAS older
+ *    than the CPU does).
+ * (Why, with the measurements: bench/README.md, "Why the code is as it
+ * is".)
  * Says so on stderr when it sets OPENBLAS_CORETYPE and stderr is a
  * terminal. Returns when nothing is missing or the re-exec fails (the
  * program then runs as it is). Call first thing in main. */

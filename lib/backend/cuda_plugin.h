@@ -1,9 +1,8 @@
 /* cuda_plugin: the CUDA backend (lib/backend/cuda/) is a shared object the tools
- * load when a run asks for the GPU, not a library they are linked with:
- * linking cudart and cuBLAS cost every process, GPU or not, ~215 MB of
- * resident memory and ~0.15 s at start-up (`predict --help`: 222 MB and
- * 0.15 s linked, 6.4 MB and 0.01 s without), on top of a 90 MB model. The plugin exports one function,
- * PT_CUDA_PLUGIN_SYMBOL, that returns its table below.
+ * load when a run asks for the GPU, not a library they are linked with, so
+ * that a CPU run never loads cudart, cuBLAS or NCCL (their cost:
+ * bench/README.md, "Why the code is as it is"). The plugin exports one
+ * function, PT_CUDA_PLUGIN_SYMBOL, that returns its table below.
  *
  * Where it is looked for, first found wins: $PT_CUDA_PLUGIN (a path);
  * PT_CUDA_PLUGIN_FILE beside the executable (the build tree: bin/); and

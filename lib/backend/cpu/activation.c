@@ -1,9 +1,8 @@
 /* CPU backend: exact GELU, 0.5 x (1 + erf(x / sqrt 2)), on vmath.c's vector
  * erff/expf (glibc's libmvec at the CPU's widest width) in blocks that stay
  * in L1; the arithmetic around them is the scalar formula's, operation by
- * operation. (A branch-free rational erf (Eigen's, ~6 ulp) was tried and
- * moved the golden checkpoint logits by 2.6e-4 relative, over the 1e-4
- * tolerance.) */
+ * operation, so the logits stay within the golden fixtures' tolerance
+ * (bench/README.md, "Why the code is as it is": what a cheaper erf did). */
 #include "backend/cpu/ops.h"
 
 #include <math.h>
