@@ -263,13 +263,9 @@ struct pt_jreader {
 
 pt_jreader *jr_open(const char *path)
 {
-	FILE *fp = stdin;
-	if (path && strcmp(path, "-") != 0) {
-		fp = fopen(path, "rb");
-		if (!fp)
-			pt_die("%s: cannot open: %s", path, strerror(errno));
-	}
-	pt_jreader *r = jr_open_stream(fp, fp == stdin ? "<stdin>" : path);
+	const char *name;
+	FILE *fp = pt_input_open(path, &name);
+	pt_jreader *r = jr_open_stream(fp, name);
 	r->own_fp = fp != stdin;
 	return r;
 }

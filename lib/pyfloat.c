@@ -156,22 +156,23 @@ static size_t nonfinite(double x, enum pyfloat_style style, char *buf)
 	return strlen(s);
 }
 
-size_t pyfloat_repr(double x, enum pyfloat_style style, char *buf)
+/* x's repr, its digits the shortest that round-trip as float32 when f32 */
+static size_t repr(double x, int f32, enum pyfloat_style style, char *buf)
 {
 	if (!isfinite(x))
 		return nonfinite(x, style, buf);
 	char d[32];
 	int neg;
-	int decpt = pyfloat_shortest(x, 0, d, &neg);
+	int decpt = pyfloat_shortest(x, f32, d, &neg);
 	return layout(d, decpt, neg, buf);
+}
+
+size_t pyfloat_repr(double x, enum pyfloat_style style, char *buf)
+{
+	return repr(x, 0, style, buf);
 }
 
 size_t pyfloat_repr_f32(float x, enum pyfloat_style style, char *buf)
 {
-	if (!isfinite(x))
-		return nonfinite(x, style, buf);
-	char d[32];
-	int neg;
-	int decpt = pyfloat_shortest(x, 1, d, &neg);
-	return layout(d, decpt, neg, buf);
+	return repr(x, 1, style, buf);
 }

@@ -20,13 +20,9 @@ struct pt_reader {
 pt_reader *rec_open(const char *path)
 {
 	/* open first, so that failing leaves nothing allocated (LeakSanitizer) */
-	FILE *fp = stdin;
-	if (path && strcmp(path, "-") != 0) {
-		fp = fopen(path, "rb");
-		if (!fp)
-			pt_die("%s: cannot open: %s", path, strerror(errno));
-	}
-	pt_reader *r = rec_open_stream(fp, fp == stdin ? "<stdin>" : path);
+	const char *name;
+	FILE *fp = pt_input_open(path, &name);
+	pt_reader *r = rec_open_stream(fp, name);
 	r->own_fp = fp != stdin;
 	return r;
 }

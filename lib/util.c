@@ -148,6 +148,18 @@ char *pt_strdup(const char *s)
 	return memcpy(pt_malloc(n), s, n);
 }
 
+FILE *pt_input_open(const char *path, const char **name)
+{
+	*name = "<stdin>";
+	if (!path || strcmp(path, "-") == 0)
+		return stdin;
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		pt_die("%s: cannot open: %s", path, strerror(errno));
+	*name = path;
+	return fp;
+}
+
 FILE *pt_output_open(const char *path)
 {
 	if (!path || strcmp(path, "-") == 0) {

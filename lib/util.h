@@ -56,6 +56,11 @@ char *pt_strdup(const char *s);
 size_t pt_mul_size(size_t a, size_t b, const char *what);
 size_t pt_add_size(size_t a, size_t b, const char *what);
 
+/* Opens an input for reading: stdin when path is NULL or "-" (*name
+ * "<stdin>"), otherwise the file (*name path); dies with "PATH: cannot
+ * open: why". The caller closes it unless it is stdin. */
+FILE *pt_input_open(const char *path, const char **name);
+
 /* Opens the output: stdout when path is NULL or "-", otherwise a temporary
  * file beside path. At most one output file per process. */
 FILE *pt_output_open(const char *path);

@@ -8,15 +8,6 @@
 #include <float.h>
 #include <math.h>
 
-#define ROWS_PER_BLOCK (PT_THREADS / 32)
-
-static __device__ __forceinline__ float warp_sum(float v)
-{
-#pragma unroll
-	for (int o = 16; o > 0; o >>= 1)
-		v += __shfl_xor_sync(0xffffffffu, v, o);
-	return v;
-}
 
 static __device__ __forceinline__ float warp_max(float v)
 {
@@ -66,11 +57,6 @@ static __global__ void softmax_backward_kernel(float *datt, const float *att, si
 	dot = warp_sum(dot);
 	for (int j = lane; j < T; j += 32)
 		da[j] = a[j] * (da[j] - dot);
-}
-
-static unsigned row_grid(size_t rows)
-{
-	return (unsigned)((rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK);
 }
 
 void cu_attention_forward(float *ctx, float *att, float *att_drop, const float *q, const float *k,

@@ -13,12 +13,14 @@
 /* Prints "PROG: file:line: call: what" on stderr and exits 1. */
 [[noreturn]] void cuda_fail(const char *file, int line, const char *call, const char *what);
 
-#define CUDA_CHECK(call)                                                            \
-	do {                                                                        \
-		cudaError_t e_ = (call);                                            \
-		if (e_ != cudaSuccess)                                              \
-			cuda_fail(__FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
+/* Dies naming what (a string) when the CUDA call returns an error. */
+#define CUDA_CHECK_AS(call, what)                                                  \
+	do {                                                                       \
+		cudaError_t e_ = (call);                                           \
+		if (e_ != cudaSuccess)                                             \
+			cuda_fail(__FILE__, __LINE__, what, cudaGetErrorString(e_)); \
 	} while (0)
+#define CUDA_CHECK(call) CUDA_CHECK_AS(call, #call)
 
 #define CUBLAS_CHECK(call)                                                            \
 	do {                                                                          \
@@ -29,12 +31,7 @@
 
 /* After a launch of kernel name: a bad launch configuration dies at its
  * site, naming the kernel ("PROG: file:line: launch of name: what"). */
-#define LAUNCH_CHECK(name)                                                       \
-	do {                                                                     \
-		cudaError_t e_ = cudaGetLastError();                             \
-		if (e_ != cudaSuccess)                                           \
-			cuda_fail(__FILE__, __LINE__, "launch of " #name, cudaGetErrorString(e_)); \
-	} while (0)
+#define LAUNCH_CHECK(name) CUDA_CHECK_AS(cudaGetLastError(), "launch of " #name)
 
 /* Threads per block of the elementwise kernels, and a grid that covers n
  * elements (grid-stride loops inside cover the rest beyond the cap). */
@@ -45,6 +42,22 @@ static inline unsigned cuda_grid(size_t n, unsigned threads = PT_THREADS)
 	if (g == 0)
 		g = 1;
 	return g > 65535u * 8u ? 65535u * 8u : (unsigned)g;
+}
+
+/* Row kernels (softmax, LayerNorm): one warp per row, ROWS_PER_BLOCK rows a
+ * block of PT_THREADS; row_grid(rows) blocks cover them; warp_sum is the
+ * sum over the warp's 32 lanes, in a fixed order, on every lane. */
+#define ROWS_PER_BLOCK (PT_THREADS / 32)
+static inline unsigned row_grid(size_t rows)
+{
+	return (unsigned)((rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK);
+}
+static __device__ __forceinline__ float warp_sum(float v)
+{
+#pragma unroll
+	for (int o = 16; o > 0; o >>= 1)
+		v += __shfl_xor_sync(0xffffffffu, v, o);
+	return v;
 }
 
 /* The process's cuBLAS handle (created on first use, fp32 math, no TF32). */

@@ -3,15 +3,6 @@
  * thread per column, rows summed in order as the CPU does. */
 #include "backend/cuda/common.cuh"
 
-#define ROWS_PER_BLOCK (PT_THREADS / 32)
-
-static __device__ __forceinline__ float warp_sum(float v)
-{
-#pragma unroll
-	for (int o = 16; o > 0; o >>= 1)
-		v += __shfl_xor_sync(0xffffffffu, v, o);
-	return v;
-}
 
 static __global__ void layernorm_forward_kernel(float *out, float *mean, float *rstd, const float *inp,
 						const float *w, const float *b, int N, int C, float eps)
@@ -45,7 +36,7 @@ void cu_layernorm_forward(float *out, float *mean, float *rstd, const float *inp
 {
 	if (N <= 0)
 		return;
-	unsigned grid = (unsigned)((N + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK);
+	unsigned grid = row_grid((size_t)N);
 	layernorm_forward_kernel<<<grid, PT_THREADS>>>(out, mean, rstd, inp, w, b, N, C, eps);
 	LAUNCH_CHECK(layernorm_forward_kernel);
 }
@@ -100,7 +91,7 @@ void cu_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
 	/* parameter grads first, so that dinp may alias dout */
 	layernorm_param_grad_kernel<<<cuda_grid(C), PT_THREADS>>>(dw, db, dout, inp, mean, rstd, N, C);
 	LAUNCH_CHECK(layernorm_param_grad_kernel);
-	unsigned grid = (unsigned)((N + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK);
+	unsigned grid = row_grid((size_t)N);
 	layernorm_input_grad_kernel<<<grid, PT_THREADS>>>(dinp, dout, inp, w, mean, rstd, N, C);
 	LAUNCH_CHECK(layernorm_input_grad_kernel);
 }
