@@ -317,6 +317,29 @@ static void test_round(void **state)
 	float nan = NAN;
 	uint16_t h = pt_bf16_round(nan);
 	assert_true((h & 0x7f80) == 0x7f80 && (h & 0x7f) != 0);
+	/* cpu_to_bf16's vector body (AVX-512 where the CPU has it), its tail and
+	 * its threaded path (n > 65536) round as pt_bf16_round, on the cases
+	 * above and on random bit patterns (NaNs, denormals and ties included) */
+	size_t n = 70001;
+	float *xs = malloc(sizeof(float) * n);
+	uint16_t *ys = malloc(sizeof(uint16_t) * n);
+	uint32_t s = 12345;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u = i < sizeof cases / sizeof cases[0] ? cases[i].in : (s = s * 1664525u + 1013904223u);
+		memcpy(&xs[i], &u, 4);
+	}
+	for (size_t len = 1; len <= n; len = len * 3 + 1) {   /* 1, 4, 13, ..., 22144 then all */
+		cpu_to_bf16(ys, xs, len);
+		for (size_t i = 0; i < len; i++)
+			if (ys[i] != pt_bf16_round(xs[i]))
+				fail_msg("cpu_to_bf16 of %zu: element %zu = 0x%04x, want 0x%04x", len, i, ys[i],
+					 pt_bf16_round(xs[i]));
+	}
+	cpu_to_bf16(ys, xs, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ys[i], pt_bf16_round(xs[i]));
+	free(xs);
+	free(ys);
 	/* the AdamW update writes the same rounding (vector body and tail) */
 	float p[11], g[11], m1[11] = {0}, v1[11] = {0};
 	uint16_t p16[11];

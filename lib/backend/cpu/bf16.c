@@ -19,6 +19,7 @@
 #include "util.h"
 
 #include <dnnl.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,9 +35,12 @@ uint16_t pt_bf16_round(float x)
 	return (uint16_t)(u >> 16);
 }
 
-void cpu_to_bf16(uint16_t *dst, const float *src, size_t n)
+/* n elements on the calling thread, in AVX-512 where the CPU has it (the
+ * same integer operations at any width: the same bits) */
+__attribute__((target_clones("avx512f", "default")))
+static void to_bf16_span(uint16_t *dst, const float *src, size_t n)
 {
-	#pragma omp parallel for simd schedule(static) if (n > 65536)
+	#pragma omp simd
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u;
 		memcpy(&u, &src[i], sizeof u);
@@ -45,11 +49,25 @@ void cpu_to_bf16(uint16_t *dst, const float *src, size_t n)
 	}
 }
 
+void cpu_to_bf16(uint16_t *dst, const float *src, size_t n)
+{
+	if (n <= 65536 || omp_in_parallel()) {
+		to_bf16_span(dst, src, n);
+		return;
+	}
+	#pragma omp parallel
+	{
+		size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+		size_t lo = n * t / nt, hi = n * (t + 1) / nt;
+		to_bf16_span(dst + lo, src + lo, hi - lo);
+	}
+}
+
 void cpu_to_bf16_rows(uint16_t *dst, const float *src, int rows, int cols, int ld)
 {
 	#pragma omp parallel for schedule(static) if ((long)rows * cols > 65536)
 	for (int r = 0; r < rows; r++)
-		cpu_to_bf16(dst + (size_t)r * cols, src + (size_t)r * ld, (size_t)cols);
+		to_bf16_span(dst + (size_t)r * cols, src + (size_t)r * ld, (size_t)cols);
 }
 
 static dnnl_engine_t engine;

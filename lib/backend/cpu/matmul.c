@@ -75,8 +75,11 @@ static void linear(float *out, int ldo, const float *inp, int ldi, const float *
 		   const float *bias, int N, int C, int OC)
 {
 	if (cpu_bf16_mode) {
-		for (int i = 0; bias && i < N; i++)
-			memcpy(out + (size_t)i * ldo, bias, sizeof(float) * OC);
+		if (bias) {
+			#pragma omp parallel for schedule(static) if ((long)N * OC >= (1 << 16))
+			for (int i = 0; i < N; i++)
+				memcpy(out + (size_t)i * ldo, bias, sizeof(float) * OC);
+		}
 		const uint16_t *x = rows_bf16(0, inp, N, C, ldi);
 		gemm_rows(N, OC, C, x, weight_bf16(w, w16, (size_t)OC * C), 1, C, bias != NULL, out, ldo);
 	} else if (bias)
