@@ -4,12 +4,16 @@
  * Prints one "key value" per line. Built by bench/model/run.sh against
  * build/libpipetune.a; not part of `make all`.
  *
- *   bench_step [--steps N] [--warmup W] [--batches P] [--layers L] [--shape S] [--peak]
+ *   bench_step [--steps N] [--warmup W] [--batches P] [--layers L] [--shape S]
+ *              [--precision fp32|bf16] [--peak]
  *
  * --shape base (bert-base-uncased: 12 layers, hidden 768, 12 heads, 3072)
  * or minilm (all-MiniLM-L6-v2, the demo's model: 6 layers, hidden 384,
- * 12 heads, 1536); --layers overrides the layer count.
+ * 12 heads, 1536); --layers overrides the layer count. --precision bf16
+ * runs the matrix products as train --precision bf16 does (oneDNN, bf16
+ * operands, fp32 accumulation; bert_set_precision).
  */
+#include "backend/device.h"
 #include "bert.h"
 #include "config.h"
 #include "optim.h"
@@ -77,17 +81,18 @@ int main(int argc, char **argv)
 {
 	pt_runtime_env(argv);   /* as train and predict: the OpenMP wait policy, OpenBLAS's kernels */
 	int steps = 10, warmup = 2, batches = 10, layers = 0, peak = 0, B = 8, T = 72;
-	const char *shape = "base";
+	const char *shape = "base", *precision = "fp32";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) warmup = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--batches") && i + 1 < argc) batches = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--layers") && i + 1 < argc) layers = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--shape") && i + 1 < argc) shape = argv[++i];
+		else if (!strcmp(argv[i], "--precision") && i + 1 < argc) precision = argv[++i];
 		else if (!strcmp(argv[i], "--peak")) peak = 1;
 		else {
 			fprintf(stderr, "usage: bench_step [--steps N] [--warmup W] [--batches P] [--layers L] "
-				"[--shape base|minilm] [--peak]\n");
+				"[--shape base|minilm] [--precision fp32|bf16] [--peak]\n");
 			return 2;
 		}
 	}
@@ -124,7 +129,10 @@ int main(int argc, char **argv)
 	c.classifier_dropout = -1;
 	c.initializer_range = 0.02f;
 
-	bert_model *m = bert_create(&c);
+	pt_precision prec = pt_precision_parse(precision);
+	const pt_backend *be = pt_device_open(PT_DEVICE_CPU, prec, 0);
+	bert_model *m = bert_create_on(&c, be);
+	bert_set_precision(m, prec);
 	for (size_t i = 0; i < bert_param_count(m); i++)
 		bert_init_param(bert_param_at(m, i), &c, 42);
 	adamw_state opt;
@@ -186,7 +194,8 @@ int main(int argc, char **argv)
 	}
 	double pred_s = median(ts, batches);
 
-	printf("shape %s\nlayers %d\nbatch %dx%d\nblas_core %s\n", shape, layers, B, T, openblas_get_corename());
+	printf("shape %s\nlayers %d\nbatch %dx%d\nblas_core %s\nprecision %s\n", shape, layers, B, T,
+	       openblas_get_corename(), pt_precision_name(prec));
 	printf("step_ms %.1f\n", step_s * 1e3);
 	printf("step_examples_per_s %.2f\n", B / step_s);
 	printf("loss_last %.4f\n", loss);
