@@ -13,6 +13,11 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}protect_shadow_gap=0"
 printf 'leak:libcuda.so\nleak:libcudart.so\nleak:libcublas.so\nleak:libcublasLt.so\nleak:libnvidia\n' >"$T/lsan.supp"
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T/lsan.supp"
 
+# PT_CUDA_PLUGIN naming a missing file, or a file that is not a plugin
+expect_fail 1 '^predict: --device cuda: PT_CUDA_PLUGIN=/nonexistent: no such readable file; use --device cpu or auto$' \
+	env PT_CUDA_PLUGIN=/nonexistent "$BINDIR/predict" --model "$F/cls" --device cuda "$F/cls_batches.mpk"
+expect_fail 1 '^predict: --device cuda: cannot load the CUDA backend: .*' \
+	env PT_CUDA_PLUGIN="$F/cls/config.json" "$BINDIR/predict" --model "$F/cls" --device cuda "$F/cls_batches.mpk"
 # a plugin from another build (another table version)
 command -v cc >/dev/null || skip "no C compiler for the fake plugin"
 cat >"$T/fake.c" <<'CEOF'
