@@ -148,8 +148,13 @@ void batch_set_load(batch_set *s, const char *path, const bert_config *c)
 		s->rows += bb.b.B;
 		s->has_labels &= bb.has_labels;
 		long seen = bb.examples;
+		int fp_state = bb.fp_state;
+		char fp[sizeof bb.model_fp];
+		memcpy(fp, bb.model_fp, sizeof fp);
 		batch_init(&bb);
 		bb.examples = seen;
+		bb.fp_state = fp_state;   /* the model's fingerprint, computed once */
+		memcpy(bb.model_fp, fp, sizeof fp);
 	}
 	rec_close(r);
 }

@@ -176,6 +176,38 @@ void bert_config_set_num_labels(bert_config *c, int n)
 	set_problem_type(c, n == 1 ? "regression" : "single_label_classification", "config");
 }
 
+int bert_config_set_label_names(bert_config *c, const char *names)
+{
+	int n = 1;
+	for (const char *p = names; *p; p++)
+		n += *p == ',';
+	if (n != c->num_labels || c->num_labels < 2)
+		return 0;
+	char **v = pt_calloc((size_t)n, sizeof *v);
+	const char *p = names;
+	int ok = 1;
+	for (int i = 0; i < n; i++) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		v[i] = pt_malloc(len + 1);
+		memcpy(v[i], p, len);
+		v[i][len] = '\0';
+		ok &= len > 0;
+		for (int j = 0; j < i; j++)
+			ok &= strcmp(v[j], v[i]) != 0;
+		p = e ? e + 1 : p + len;
+	}
+	if (!ok) {
+		for (int i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return 0;
+	}
+	free_labels(c);
+	c->id2label = v;
+	return 1;
+}
+
 void bert_config_set(bert_config *c, const char *kv)
 {
 	const char *eq = strchr(kv, '=');

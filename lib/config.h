@@ -33,6 +33,12 @@ void bert_config_set(bert_config *c, const char *key_eq_value);
  * problem_type ("regression" when n == 1, else "single_label_classification"). */
 void bert_config_set_num_labels(bert_config *c, int n);
 
+/* Names the labels: names is comma-separated, one name per label id
+ * ("not_equivalent,equivalent"), as tok's label_names. Sets id2label (and
+ * so label2id at save) and returns 1 when there are exactly num_labels
+ * distinct non-empty names; returns 0 and changes nothing otherwise. */
+int bert_config_set_label_names(bert_config *c, const char *names);
+
 /* Writes the config to path atomically: the kept JSON with every known field
  * updated, architectures ["BertForSequenceClassification"], model_type
  * "bert", id2label/label2id, problem_type. Dies on a write error. */

@@ -102,14 +102,23 @@ void train_progress_clear(train_log *l)
 	}
 }
 
-void train_progress_show(train_log *l, int64_t step, int64_t total, double t_start)
+static const char bar_fill[] = "##############################";
+
+void train_progress_show(train_log *l, int64_t step, int64_t total, int64_t start_step, double train_seconds)
 {
-	double el = pt_now() - t_start;
-	double rate = el > 0 ? (double)step / el : 0;
+	double rate = train_seconds > 0 ? (double)(step - start_step) / train_seconds : 0;
 	double eta = rate > 0 ? (double)(total - step) / rate : 0;
 	int width = 30, fill = (int)(width * step / (total ? total : 1));
-	fprintf(stderr, "\r\033[K%3d%% [%.*s%*s] %lld/%lld  %.2f it/s  eta %dm%02ds",
-		(int)(100 * step / (total ? total : 1)), fill, "##############################",
-		width - fill, "", (long long)step, (long long)total, rate, (int)eta / 60, (int)eta % 60);
+	fprintf(stderr, "\r\033[K%3d%% [%.*s%*s] %lld/%lld  %.2f steps/s  eta %dm%02ds",
+		(int)(100 * step / (total ? total : 1)), fill, bar_fill, width - fill, "", (long long)step,
+		(long long)total, rate, (int)eta / 60, (int)eta % 60);
+	l->progress_shown = 1;
+}
+
+void train_progress_eval(train_log *l, int64_t i, int64_t n)
+{
+	int width = 30, fill = (int)(width * i / (n ? n : 1));
+	fprintf(stderr, "\r\033[Keval [%.*s%*s] %lld/%lld batches", fill, bar_fill, width - fill, "", (long long)i,
+		(long long)n);
 	l->progress_shown = 1;
 }

@@ -50,9 +50,14 @@ void train_log_write_tsv(const train_log *l, const char *precision, const char *
 /* Frees the history; l may be reused after zeroing. */
 void train_log_free(train_log *l);
 
-/* The progress bar on stderr: "NN% [###   ] step/total  R it/s  eta MmSSs",
- * redrawn in place; train_progress_clear erases it before other output. */
-void train_progress_show(train_log *l, int64_t step, int64_t total, double t_start);
+/* The progress bar on stderr: "NN% [###   ] step/total  R steps/s  eta
+ * MmSSs", redrawn in place. R counts training steps only: the steps done
+ * since start_step over train_seconds, the time spent in them (evaluation
+ * excluded); the eta is the remaining steps at that rate.
+ * train_progress_eval shows "eval [###   ] i/n batches" while evaluating;
+ * train_progress_clear erases either before other output. */
+void train_progress_show(train_log *l, int64_t step, int64_t total, int64_t start_step, double train_seconds);
+void train_progress_eval(train_log *l, int64_t i, int64_t n);
 void train_progress_clear(train_log *l);
 
 #endif

@@ -24,6 +24,7 @@
 #include "options.h"
 #include "rng.h"
 #include "train_eval.h"
+#include "train_log.h"
 #include "train_state.h"
 #include "util.h"
 
@@ -100,6 +101,8 @@ static void train_setup(trainer *t, const train_opts *o)
 	memset(t, 0, sizeof *t);
 	t->o = o;
 	t->saved_step = -1;
+	if (o->metric_cmd && dist_rank() == 0)
+		train_metric_check(o->metric_cmd);   /* before any work, not at the first evaluation */
 	const pt_backend *be = pt_device_open(o->device, o->precision, dist_rank() == 0);
 	grad_sync_init(be, o->allreduce);
 	grad_scaler_init(&t->scaler, o->precision == PT_FP16);
@@ -117,6 +120,11 @@ static void train_setup(trainer *t, const train_opts *o)
 		       o->train_path ? o->train_path : "<stdin>");
 	if (o->eval_path)
 		batch_set_load(&t->eval, o->eval_path, &t->cfg);
+	/* id2label/label2id: --label-names, else the stream's (tok's) names */
+	const char *names = o->label_names ? o->label_names : t->train.v[0].label_names;
+	if (names && !bert_config_set_label_names(&t->cfg, names) && o->label_names)
+		pt_usage_error("--label-names: expected %d distinct names (num_labels), got '%s'", t->cfg.num_labels,
+			       o->label_names);
 
 	t->steps_per_epoch = (int64_t)t->train.n;
 	if (o->max_steps <= 0 && !(o->epochs * (double)t->steps_per_epoch <= (double)TRAIN_MAX_STEPS))
@@ -131,6 +139,14 @@ static void train_setup(trainer *t, const train_opts *o)
 	t->model = bert_create_on(&t->cfg, be);
 	bert_set_precision(t->model, o->precision);
 	adamw_init_for(&t->opt, t->model, (float)o->weight_decay);
+	/* the Trainer's floating_point_ops: 6 x parameters without the embeddings x tokens */
+	double nonembed = 0;
+	for (size_t i = 0; i < bert_param_count(t->model); i++) {
+		const bert_param *p = bert_param_at(t->model, i);
+		if (!strstr(p->name, "_embeddings.weight"))
+			nonembed += (double)p->numel;
+	}
+	t->flos_per_token = 6 * nonembed;
 }
 
 /* The weights: from a checkpoint-N (resume), from the config alone
@@ -270,21 +286,45 @@ static void log_train(trainer *t, double grad_norm)
 }
 
 /* An evaluation a signal abandons is left pending: not logged, marked in
- * the checkpoint, redone first by the resumed run (the same log). */
+ * the checkpoint, redone first by the resumed run (the same log). When the
+ * metric command fails, the model is not lost: checkpoint-STEP is saved
+ * (its evaluation pending too), and train stops with the command's exit
+ * status. */
 static void evaluate(trainer *t)
 {
 	log_entry e = {0};
-	t->eval_pending = !train_evaluate(t->model, &t->cfg, &t->eval, t->o->metric_cmd, &e);
-	if (!t->eval_pending)
+	double t0 = pt_now();
+	int status = train_evaluate(t->model, &t->cfg, &t->eval, t->o->metric_cmd, &e,
+				    t->o->progress ? &t->log : NULL);
+	t->eval_seconds += pt_now() - t0;
+	t->eval_pending = status != 0;
+	if (status > 0) {
+		if (t->saved_step != t->step)
+			train_save_checkpoint(t);
+		train_write_live(t);
+		char *dir = ckpt_dir_checkpoint(t->o->output_dir, (long)t->step);
+		if (dist_size() > 1)   /* the other ranks wait in the next all-reduce: end the job */
+			pt_die("stopped at step %lld; the model is saved in %s (--resume-from-checkpoint last goes on)",
+			       (long long)t->step, dir);
+		pt_warn("stopped at step %lld; the model is saved in %s (--resume-from-checkpoint last goes on)",
+			(long long)t->step, dir);
+		free(dir);
+		exit(status);
+	}
+	if (!t->eval_pending) {
 		emit(t, &e);
+		train_write_live(t);
+	}
 }
 
 /* What the Trainer does after optimizer step t->step: log, evaluate, save. */
 static void after_step(trainer *t, double grad_norm)
 {
 	const train_opts *o = t->o;
-	if (t->step % o->logging_steps == 0)
+	if (t->step % o->logging_steps == 0) {
 		log_train(t, grad_norm);
+		train_write_live(t);
+	}
 	int epoch_end = t->step % t->steps_per_epoch == 0 || t->step == t->total_steps;
 	if ((o->eval_strategy == EVAL_EPOCH && epoch_end) ||
 	    (o->eval_strategy == EVAL_STEPS && t->step % o->eval_steps == 0))
@@ -292,7 +332,8 @@ static void after_step(trainer *t, double grad_norm)
 	if (o->save_steps > 0 && t->step % o->save_steps == 0)
 		train_save_checkpoint(t);
 	if (o->progress)
-		train_progress_show(&t->log, t->step, t->total_steps, t->t_start);
+		train_progress_show(&t->log, t->step, t->total_steps, t->start_step,
+				    pt_now() - t->t_start - t->eval_seconds);
 }
 
 /* The run's summary entry, the final model, and the peak memory line. */
@@ -306,6 +347,7 @@ static void train_finish(trainer *t, int64_t start_step)
 	log_put(&e, "train_samples_per_second",
 		runtime > 0 ? (double)done * t->train.rows / t->train.n / runtime : 0, 0);
 	log_put(&e, "train_steps_per_second", runtime > 0 ? done / runtime : 0, 0);
+	log_put(&e, "total_flos", t->total_flos, 0);
 	log_put(&e, "train_loss", done ? t->total_loss / (double)done : NAN, 0);
 	emit(t, &e);
 
@@ -387,14 +429,17 @@ void train_run(const train_opts *o)
 	size_t *order = pt_malloc(t.train.n * sizeof *order);
 	float *logits = pt_malloc((size_t)t.train.max_rows * (size_t)t.cfg.num_labels * sizeof *logits);
 	t.t_start = pt_now();
+	t.start_step = t.step;
 	if (t.eval_pending && (!lead || o->eval_strategy == EVAL_NO))
 		t.eval_pending = 0;
 	if (t.eval_pending)
-		evaluate(&t);   /* the resumed checkpoint's evaluation, which a signal abandoned */
+		evaluate(&t);   /* the resumed checkpoint's evaluation, which a signal or a failed metric left */
 	int sig = stop_requested();
 	if (sig)
 		stop_run(&t, sig, order, logits);
 	int64_t start_step = t.step, cur_epoch = -1;
+	if (lead)
+		train_write_args(&t);
 	while (t.step < t.total_steps) {
 		int64_t epoch = t.step / t.steps_per_epoch;
 		if (epoch != cur_epoch) {
@@ -403,6 +448,7 @@ void train_run(const train_opts *o)
 		}
 		const batch_buf *b = &t.train.v[order[t.step % t.steps_per_epoch]];
 		step_result r = train_step(&t, &b->b, logits);
+		t.total_flos += t.flos_per_token * (double)b->b.B * (double)b->b.T;
 		t.step++;
 		t.run_loss += r.loss;
 		t.total_loss += r.loss;

@@ -42,6 +42,8 @@ typedef struct {
 	const char **sets;         /* --set KEY=VALUE overrides of config.json */
 	int nsets;
 	int num_labels;            /* 0: keep the config's */
+	const char *label_names;   /* comma-separated names of labels 0.. for id2label, or NULL:
+	                              the stream's label_names (tok's), if any */
 	double epochs;
 	int64_t max_steps;         /* > 0 overrides epochs */
 	double lr, weight_decay, warmup_ratio, max_grad_norm;
@@ -62,7 +64,11 @@ void train_opts_default(train_opts *o);
 
 /* Runs the whole training; dies with one line on any error. The final model
  * is written atomically to o->output_dir (a model folder for tok, predict
- * and transformers), with trainer_state.json and log.tsv. */
+ * and transformers), with trainer_state.json and log.tsv, which are also
+ * rewritten (atomically) at each logging step and evaluation while the run
+ * goes, and training_args.json, written before the first step. A metric
+ * command that fails stops the run after saving checkpoint-STEP, with the
+ * command's exit status. */
 void train_run(const train_opts *o);
 
 #endif

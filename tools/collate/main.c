@@ -60,6 +60,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	pt_init(argv[0]);
+	argv[0] = (char *)pt_progname;   /* getopt's own messages name the tool as ours do */
 	enum { PAD_ID = 256, PAD_MULT, SHUFFLE, SEED, GROUP, DROP };
 	static const struct option opts[] = {
 		{"batch-size", required_argument, 0, 'b'},

@@ -34,6 +34,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	pt_init(argv[0]);
+	argv[0] = (char *)pt_progname;   /* getopt's own messages name the tool as ours do */
 	static const struct option opts[] = {
 		{"output", required_argument, 0, 'o'},
 		{"help", no_argument, 0, 'h'},

@@ -46,6 +46,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	pt_init(argv[0]);
+	argv[0] = (char *)pt_progname;   /* getopt's own messages name the tool as ours do */
 	static const struct option opts[] = {
 		{"pretty", no_argument, 0, 'p'},
 		{"tokens", required_argument, 0, 't'},

@@ -72,6 +72,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	pt_init(argv[0]);
+	argv[0] = (char *)pt_progname;   /* getopt's own messages name the tool as ours do */
 	pt_runtime_env(argv);
 	dist_init(&argc, &argv);
 	enum { DEVICE = 256, SET, SEED, PRECISION, NEW_HEAD };

@@ -76,6 +76,7 @@ static ti_format format_of(const char *path)
 int main(int argc, char **argv)
 {
 	pt_init(argv[0]);
+	argv[0] = (char *)pt_progname;   /* getopt's own messages name the tool as ours do */
 	enum { O_TEXT_A = 256, O_TEXT_B, O_LABEL, O_LABEL_NAMES, O_REGRESSION, O_NO_HEADER, O_MAX_LENGTH };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },

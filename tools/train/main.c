@@ -32,6 +32,8 @@ static void usage(void)
 	       "  -O, --output-dir DIR       where the final model and checkpoint-N/ folders go\n"
 	       "                             (default trainer_output, as the Trainer's)\n"
 	       "      --num-labels N         classes (1 = regression, MSE loss); default: the config's\n"
+	       "      --label-names A,B,..   names of labels 0, 1, ... for config.json's id2label and\n"
+	       "                             label2id (default: the stream's, from tok)\n"
 	       "      --set KEY=VALUE        override a config.json field (e.g. hidden_dropout_prob=0)\n"
 	       "      --epochs N             training epochs (3; fractions allowed; (0, 1e6];\n"
 	       "                             --num-train-epochs)\n"
@@ -107,19 +109,21 @@ enum {
 	OPT_WARMUP_RATIO, OPT_MAX_GRAD_NORM, OPT_SEED, OPT_NO_SHUFFLE, OPT_LOGGING_STEPS,
 	OPT_SAVE_STEPS, OPT_SAVE_LIMIT, OPT_RESUME, OPT_EVAL, OPT_EVAL_STRATEGY, OPT_EVAL_STEPS,
 	OPT_METRIC, OPT_DEVICE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FROM_SCRATCH, OPT_ALLREDUCE,
-	OPT_PRECISION,
+	OPT_PRECISION, OPT_LABEL_NAMES,
 };
 
 
 int main(int argc, char **argv)
 {
 	pt_init(argv[0]);
+	argv[0] = (char *)pt_progname;   /* getopt's own messages name the tool as ours do */
 	pt_runtime_env(argv);
 	dist_init(&argc, &argv);
 	static const struct option longopts[] = {
 		{"model", required_argument, 0, 'm'},
 		{"output-dir", required_argument, 0, 'O'},
 		{"num-labels", required_argument, 0, OPT_NUM_LABELS},
+		{"label-names", required_argument, 0, OPT_LABEL_NAMES},
 		{"set", required_argument, 0, OPT_SET},
 		{"epochs", required_argument, 0, OPT_EPOCHS},
 		{"num-train-epochs", required_argument, 0, OPT_EPOCHS},
@@ -161,6 +165,7 @@ int main(int argc, char **argv)
 		case 'm': o.model_dir = optarg; break;
 		case 'O': o.output_dir = optarg; break;
 		case OPT_NUM_LABELS: o.num_labels = (int)pt_opt_int("--num-labels", optarg, 1, 1 << 20); break;
+		case OPT_LABEL_NAMES: o.label_names = optarg; break;
 		case OPT_SET:
 			if (o.nsets == 64)
 				pt_usage_error("too many --set options (64 at most)");
