@@ -26,23 +26,29 @@ full glue-metric "$BINDIR/glue-metric" mrpc "$T/p.mpk"
 full tok "$BINDIR/tok" --model "$T/tiny" --task mrpc "$T/dev64.tsv"
 full collate "$BINDIR/collate" "$T/tok.mpk"
 
-# train failing at step 1 (its metric command fails): no output folder
-train_tiny "$T/run" --max-steps 4 --eval "$T/eval.mpk" --eval-strategy steps --eval-steps 1 \
-	--metric false 2> "$T/err" && fail "train with a failing metric succeeded"
-grep -q "metric: 'false' failed" "$T/err" || fail "train: $(cat "$T/err")"
+# train failing after making its output folder, before saving anything (a
+# checkpoint to resume from that is not there): no output folder
+resume_nothing() { "$BINDIR/train" --model "$T/tiny" --output-dir "$1" --resume-from-checkpoint "$T/nope" --no-progress "$T/train.mpk"; }
+resume_nothing "$T/run" 2> "$T/err" && fail "train resumed from nothing"
+grep -q "nope/trainer_state.json: cannot read" "$T/err" || fail "train: $(cat "$T/err")"
 [ -e "$T/run" ] && fail "a run that saved nothing left $T/run behind: $(ls -a "$T/run")"
 # a folder that was there before stays
 mkdir "$T/pre"
-train_tiny "$T/pre" --max-steps 4 --eval "$T/eval.mpk" --eval-strategy steps --eval-steps 1 \
-	--metric false 2>/dev/null && fail "train with a failing metric succeeded"
+resume_nothing "$T/pre" 2>/dev/null && fail "train resumed from nothing"
 [ -d "$T/pre" ] || fail "train removed a folder it did not create"
+# a metric failing at step 1 leaves that step's model to resume from (tests/cli/train_metric.sh)
+train_tiny "$T/run1" --max-steps 4 --eval "$T/eval.mpk" --eval-strategy steps --eval-steps 1 \
+	--metric false 2> "$T/err" && fail "train with a failing metric succeeded"
+grep -q "metric: 'false' failed" "$T/err" || fail "train: $(cat "$T/err")"
+[ -s "$T/run1/checkpoint-1/model.safetensors" ] || fail "a failed metric lost the model: $(ls -a "$T/run1")"
 # what resumes stays: checkpoint-1, then the failure at step 2
 train_tiny "$T/run" --max-steps 4 --save-steps 1 --eval "$T/eval.mpk" --eval-strategy steps --eval-steps 2 \
 	--metric false 2>/dev/null && fail "train with a failing metric succeeded"
-[ "$(ls -A "$T/run")" = checkpoint-1 ] || fail "expected checkpoint-1 alone, got: $(ls -a "$T/run")"
+[ -d "$T/run/checkpoint-1" ] && [ -d "$T/run/checkpoint-2" ] || fail "expected checkpoint-1 and -2, got: $(ls -a "$T/run")"
+ls -A "$T/run" | grep -q tmp && fail "temporary folders left: $(ls -a "$T/run")"
 # a trainer_state.json whose counts are not integers is refused, not cast
 sed -i 's/"global_step": 1,/"global_step": 1e300,/' "$T/run/checkpoint-1/trainer_state.json"
 expect_fail 1 "checkpoint-1/trainer_state.json: field 'global_step': expected an integer >= 0" \
-	timeout 60 "$BINDIR/train" --model "$T/tiny" --output-dir "$T/run" --resume-from-checkpoint last \
+	timeout 60 "$BINDIR/train" --model "$T/tiny" --output-dir "$T/run" --resume-from-checkpoint "$T/run/checkpoint-1" \
 	--no-progress --max-steps 4 "$T/train.mpk"
 exit 0
