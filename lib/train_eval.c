@@ -84,6 +84,12 @@ void train_metric_check(const char *cmd)
 		if (readable) {
 			memcpy(word, s, n);
 			word[n] = '\0';
+			static const char *const keywords[] = {"if", "for", "while", "until", "case", "!", "time", NULL};
+			int compound = 0;
+			for (size_t i = 0; keywords[i]; i++)
+				compound |= strcmp(word, keywords[i]) == 0;
+			if (compound)   /* shell syntax beyond a pipeline: the shell will say */
+				break;
 			if (!resolves(word, search))
 				pt_usage_error("--metric: '%s': %s (looked in train's folder and PATH: %s)", word,
 					       strchr(word, '/') ? "no such executable" : "command not found", search);

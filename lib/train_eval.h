@@ -12,7 +12,9 @@
  * assignments) is a shell builtin, a path to an executable, or found in
  * the folder of the running train and then $PATH, as the metric's shell
  * will search them. Dies (exit 2) naming the word and where it looked.
- * Words the check cannot read (quoted, or with $, `, ( or {) pass. */
+ * Words the check cannot read (quoted, or with $, `, ( or {) pass, and a
+ * command that starts with a shell keyword (if, for, while, ...) is left
+ * to the shell. */
 void train_metric_check(const char *metric_cmd);
 
 /* Runs m (created from c) over the batches of eval without dropout and adds
