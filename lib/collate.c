@@ -154,6 +154,7 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 		if (s->has_seq[q])
 			check_seq(rec, q, ex->seq[q], ex->len);
 	ex->val = pt_calloc(s->nkeys ? s->nkeys : 1, sizeof *ex->val);
+	unsigned char *seen = pt_calloc(s->nkeys ? s->nkeys : 1, 1);
 	size_t found = 0;
 	for (uint32_t i = 0; i < m->size; i++) {
 		const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
@@ -167,6 +168,9 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 			rec_die(rec, name, "present, but record 0 has no such field (every record needs the same fields%s)",
 				key_is(k, "label") ? ": labels on all records or none" : "");
 		}
+		if (seen[j])   /* a second value would replace (and lose) the first */
+			rec_die(rec, s->keys[j], "appears twice in the record");
+		seen[j] = 1;
 		if (s->wide[j] && !(v->type == MSGPACK_OBJECT_STR && v->via.str.size == strlen(s->wide[j]) &&
 				     memcmp(v->via.str.ptr, s->wide[j], v->via.str.size) == 0))
 			rec_die(rec, s->keys[j], "differs from record 0's \"%s\": the input mixes streams made with "
@@ -186,6 +190,7 @@ static void read_example(const pt_record *rec, const schema *s, example *ex)
 		}
 		found++;
 	}
+	free(seen);
 	if (found != s->nkeys)
 		for (size_t j = 0; j < s->nkeys; j++)
 			if (!rec_field(rec, s->keys[j]))
