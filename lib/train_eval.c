@@ -198,10 +198,13 @@ int train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
 {
 	double loss_sum = 0;
 	long nex = 0;
-	char tmpl[] = "/tmp/pipetune-eval-XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");   /* as mktemp(1): $TMPDIR, else /tmp */
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	char *tmpl = pt_path_join(tmpdir, "pipetune-eval-XXXXXX");
 	int fd = mkstemp(tmpl);
 	if (fd < 0)
-		pt_die("cannot create a temporary file: %s", strerror(errno));
+		pt_die("cannot create a temporary file in %s: %s", tmpdir, strerror(errno));
 	FILE *pf = fdopen(fd, "w+b");
 	pt_writer w;
 	wr_init(&w, pf);
@@ -231,6 +234,7 @@ int train_evaluate(bert_model *m, const bert_config *c, const batch_set *eval,
 	int status = abandoned ? TRAIN_EVAL_ABANDONED : metric_cmd ? run_metric(metric_cmd, tmpl, e) : 0;
 	fclose(pf);
 	unlink(tmpl);
+	free(tmpl);
 	if (status)
 		return status;
 	log_put(e, "eval_runtime", runtime, 0);
