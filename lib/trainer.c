@@ -5,6 +5,7 @@
  * the log's train_log.c's, evaluation train_eval.c's. */
 #include "trainer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -67,17 +68,50 @@ static void epoch_order(const trainer *t, int64_t epoch, size_t *order)
 
 /* ---- set-up ---- */
 
-/* The output folder this process created, removed at exit if still empty
- * (a run that fails before saving anything leaves no trace; rmdir keeps a
- * folder that holds anything, such as checkpoints to resume from). Runs
+/* The output folder this process created, removed at exit if it holds
+ * no more than the live files below (a run that fails before saving
+ * anything leaves no trace; a folder with checkpoints to resume from or a
+ * model stays). Runs
  * after ckpt_dir's hook removed unfinished temporary folders: registered
  * before any of them is begun. */
 static char *created_dir;
 
+/* The files a run keeps current from its start (lib/train_state.c): they
+ * resume nothing, so without a checkpoint or a model beside them they go
+ * with the folder. */
+static const char *const live_files[] = {"training_args.json", "log.tsv", "trainer_state.json"};
+
+/* 1 when dir holds nothing but live_files. */
+static int holds_only_live_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int only = 1;
+	struct dirent *de;
+	while (only && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		only = 0;
+		for (size_t i = 0; i < sizeof live_files / sizeof *live_files; i++)
+			if (!strcmp(de->d_name, live_files[i]))
+				only = 1;
+	}
+	closedir(d);
+	return only;
+}
+
 static void remove_created_dir(void)
 {
-	if (created_dir)
+	if (created_dir) {
+		if (holds_only_live_files(created_dir))
+			for (size_t i = 0; i < sizeof live_files / sizeof *live_files; i++) {
+				char *p = pt_path_join(created_dir, live_files[i]);
+				unlink(p);
+				free(p);
+			}
 		rmdir(created_dir);
+	}
 	free(created_dir);
 	created_dir = NULL;
 }

@@ -32,6 +32,13 @@ resume_nothing() { "$BINDIR/train" --model "$T/tiny" --output-dir "$1" --resume-
 resume_nothing "$T/run" 2> "$T/err" && fail "train resumed from nothing"
 grep -q "nope/trainer_state.json: cannot read" "$T/err" || fail "train: $(cat "$T/err")"
 [ -e "$T/run" ] && fail "a run that saved nothing left $T/run behind: $(ls -a "$T/run")"
+# a run that trained a step and wrote its live files (training_args.json,
+# log.tsv, trainer_state.json), then failed before saving anything (the
+# evaluation cannot make its temporary file): no output folder either
+TMPDIR="$T/none" train_tiny "$T/live" --max-steps 2 --logging-steps 1 --eval "$T/eval.mpk" \
+	--eval-strategy steps --eval-steps 1 2> "$T/err" && fail "train without a TMPDIR succeeded"
+grep -q "cannot create a temporary file in $T/none" "$T/err" || fail "train: $(cat "$T/err")"
+[ -e "$T/live" ] && fail "a run that saved nothing left $T/live behind: $(ls -a "$T/live")"
 # a folder that was there before stays
 mkdir "$T/pre"
 resume_nothing "$T/pre" 2>/dev/null && fail "train resumed from nothing"
