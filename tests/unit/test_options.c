@@ -16,16 +16,7 @@
 #include "options.h"
 #include "util.h"
 
-static jmp_buf env;
-static int got_status;
-static char got_msg[256];
-
-static void handler(int status, const char *msg)
-{
-	got_status = status;
-	snprintf(got_msg, sizeof got_msg, "%s", msg);
-	longjmp(env, 1);
-}
+#include "test_catch.h"
 
 /* Whether pt_opt_num(opt, s, lo, lo_open, hi) refuses s; *v its value otherwise. */
 static int num_refused(const char *s, double lo, int lo_open, double hi, double *v)

@@ -10,16 +10,7 @@
 
 #include "util.h"
 
-static jmp_buf env;
-static int got_status;
-static char got_msg[256];
-
-static void handler(int status, const char *msg)
-{
-	got_status = status;
-	snprintf(got_msg, sizeof got_msg, "%s", msg);
-	longjmp(env, 1);
-}
+#include "test_catch.h"
 
 static void test_die_is_caught(void **st)
 {
